@@ -1,0 +1,62 @@
+# ovs-dpif-offload: one entry point for everything.  'make help' lists it.
+
+SHELL := /bin/bash
+T := tooling
+
+# Passed through to the OVS testsuite, e.g. TESTSUITEFLAGS='-k offload'.
+export TESTSUITEFLAGS
+
+.PHONY: help deps tree build export check check-fast check-base demo \
+        sandbox checkpatch clean distclean
+
+help:
+	@echo "make demo         build if needed, then run the offload demo in a sandbox"
+	@echo "make check        build if needed, then run the full OVS testsuite"
+	@echo "make check-fast   a subset: TESTSUITEFLAGS='-k offload' by default"
+	@echo "make check-base   show that tooling/known-failures fail on unpatched 3.1.0"
+	@echo "make sandbox      an interactive shell next to a sandboxed ovs-vswitchd"
+	@echo "make deps         install the Debian packages (needs root or sudo)"
+	@echo "make tree         materialize build/ovs: base + patches/ (FORCE=1 to"
+	@echo "                  replace a tree that has unexported commits)"
+	@echo "make build        configure and build build/ovs (incremental)"
+	@echo "make export       write build/ovs's commits back to patches/"
+	@echo "make checkpatch   run utilities/checkpatch.py on every patch"
+	@echo "make clean        remove build/ (refuses if build/ovs has unexported work)"
+
+deps:
+	@$(T)/deps.sh
+
+tree: deps
+	@$(T)/tree.sh $(if $(FORCE),--force)
+
+# The build uses the tree as it is when it has unexported commits.
+build: deps
+	@$(T)/tree.sh --auto
+	@$(T)/build.sh
+
+export:
+	@$(T)/export.sh
+
+check: deps
+	@$(T)/check.sh
+
+check-fast: deps
+	@TESTSUITEFLAGS="$${TESTSUITEFLAGS:--k offload}" $(T)/check.sh
+
+check-base: deps
+	@$(T)/check.sh --base
+
+demo: build
+	@$(T)/demo.sh
+
+sandbox: build
+	@$(T)/sandbox.sh
+
+checkpatch:
+	@$(T)/checkpatch.sh
+
+clean:
+	@$(T)/tree.sh --check-clean
+	rm -rf build
+
+distclean: clean

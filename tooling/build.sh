@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Build a materialized tree (default build/ovs): ./boot.sh and ./configure
+# the first time or when the configure flags change, then make.  Incremental.
+#
+#   build.sh [DIR] [MAKE-TARGET...]
+. "$(dirname "$0")/lib.sh"
+
+if [ $# -gt 0 ] && [ -d "$1" ]; then
+    TREE=$(cd "$1" && pwd)
+    shift
+fi
+[ -d "$TREE/.git" ] || die "no tree at $TREE"
+
+cd "$TREE"
+flags="$CONFIGURE_FLAGS ${EXTRA_CONFIGURE_FLAGS:-}"
+if [ ! -f config.status ] || [ ! -f Makefile ] ||
+   [ "$(cat .configure-flags 2>/dev/null)" != "$flags" ]; then
+    say "configuring ${TREE#$TOP/}: ./configure $flags"
+    rm -f .configure-flags
+    ./boot.sh >boot.log 2>&1 || { cat boot.log >&2; die "./boot.sh failed"; }
+    # shellcheck disable=SC2086
+    ./configure $flags >configure.log 2>&1 ||
+        { tail -30 configure.log >&2; die "./configure failed (see ${TREE#$TOP/}/configure.log)"; }
+    printf '%s\n' "$flags" > .configure-flags
+fi
+say "building ${TREE#$TOP/} (make -j$NPROC${*:+ $*})"
+make -s -j"$NPROC" V=0 "$@"

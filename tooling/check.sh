@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Run Open vSwitch's testsuite in a built tree and judge the result.
+#
+#   check.sh              the patched tree (build/ovs), the full suite
+#   check.sh --base       the unpatched base (build/base); with no
+#                         TESTSUITEFLAGS it runs only the known baseline
+#                         failures and succeeds when each of them fails there
+#
+# TESTSUITEFLAGS is passed to the testsuite (e.g. '-k offload', '941 1200');
+# -j$(nproc) is added unless it sets -j itself.  Failed tests are re-run once
+# (RECHECK=yes) to tell flaky tests from real failures; failures listed in
+# tooling/known-failures are reported but do not fail the run.
+. "$(dirname "$0")/lib.sh"
+
+KNOWN=$TOOLING/known-failures
+flags=${TESTSUITEFLAGS:-}
+mode=patched
+if [ "${1:-}" = --base ]; then
+    mode=base
+    TREE=$BASE_TREE
+fi
+
+if [ $mode = base ]; then
+    "$TOOLING/tree.sh" --base-only "$TREE"
+    "$TOOLING/build.sh" "$TREE" tests/testsuite
+    if [ -z "$flags" ]; then
+        # The known failures, by title: their numbers are those of this tree.
+        [ -n "$(sed -n 's/^title://p' "$KNOWN")" ] ||
+            { say "no known baseline failures listed"; exit 0; }
+        flags=$(python3 "$TOOLING/testsummary.py" --numbers \
+                    "$TREE/tests/testsuite" "$KNOWN") ||
+            die "not every title in ${KNOWN#$TOP/} names a test of the base: $flags"
+        expect=--expect-known-failures
+    fi
+else
+    "$TOOLING/tree.sh" --auto "$TREE"
+fi
+"$TOOLING/build.sh" "$TREE"
+
+case " $flags " in
+    *" -j"*) ;;
+    *) flags="-j$NPROC $flags";;
+esac
+
+log=$TREE/tests/check-output.log
+rm -rf "$TREE/tests/testsuite.dir"
+say "running the testsuite in ${TREE#$TOP/} (TESTSUITEFLAGS=$flags)"
+start=$(date +%s)
+set +e
+make -C "$TREE" -s check TESTSUITEFLAGS="$flags" RECHECK=yes 2>&1 | tee "$log"
+set -e
+say "testsuite took $(( $(date +%s) - start ))s; output in ${log#$TOP/}"
+exec python3 "$TOOLING/testsummary.py" "$log" "$KNOWN" ${expect:-}

@@ -1,0 +1,62 @@
+# Shared settings and helpers for the ovs-dpif-offload tooling.
+# Sourced by the scripts in this folder; not meant to be run.
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TOOLING=$TOP/tooling
+PATCHES=$TOP/patches
+SERIES=$PATCHES/series
+BUILD=$TOP/build
+TREE=${TREE:-$BUILD/ovs}         # the patched tree: base + the series
+BASE_TREE=$BUILD/base            # the unpatched base, for check-base/bench
+
+# The base: Open vSwitch 3.1.0 as Debian 12 ships it.
+BASE_PKG=openvswitch-source
+BASE_VERSION=3.1.0-2+deb12u1
+BASE_TARBALL=/usr/src/openvswitch/openvswitch.tar.gz
+BASE_SHA256=82dde6737921b63b284ad8399f95c7f1de94e1b96b2036dcf4a78c9f969ab03f
+BASE_TAG=base
+# A fixed identity and date for the base commit, so that its hash is the
+# same on every machine.
+BASE_DATE="2023-02-17T00:00:00Z"
+
+CONFIGURE_FLAGS="--with-dpdk=shared --enable-Werror PYTHON3=/usr/bin/python3"
+
+NPROC=$(nproc 2>/dev/null || echo 2)
+
+say() { printf '%s: %s\n' "${0##*/}" "$*"; }
+die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+
+# git with settings that make format-patch/am output independent of the
+# user's configuration.
+tgit() {
+    git -C "$TREE" -c core.abbrev=12 -c diff.algorithm=myers \
+        -c diff.renames=true -c diff.noprefix=false -c diff.mnemonicPrefix=false \
+        -c format.signature= -c format.coverLetter=false \
+        -c format.numbered=auto -c core.quotePath=true "$@"
+}
+
+# Patch files of the series, in order (comments and blank lines skipped).
+series_files() {
+    [ -f "$SERIES" ] || return 0
+    sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$SERIES" |
+        while read -r p; do
+            [ -f "$PATCHES/$p" ] || die "$SERIES names $p, which does not exist"
+            printf '%s\n' "$PATCHES/$p"
+        done
+}
+
+# Stable patch ids of the series files / of the tree's commits since base.
+series_ids() {
+    local f
+    for f in $(series_files); do
+        git patch-id --stable < "$f" | awk '{print $1}'
+    done
+}
+tree_ids() {
+    local c
+    for c in $(tgit rev-list --reverse "$BASE_TAG..HEAD"); do
+        tgit format-patch --stdout -1 "$c" | git patch-id --stable | awk '{print $1}'
+    done
+}
