@@ -21,6 +21,19 @@ if [ "$n" -gt 0 ]; then
     tgit format-patch -q --zero-commit --no-signature --find-renames \
         --no-cover-letter --output-directory "$tmp" "$BASE_TAG..HEAD" >/dev/null
 fi
+# git folds a long 'From:' header onto two lines; utilities/checkpatch.py
+# reads the folded value literally and then finds no matching Signed-off-by.
+# Unfold it (mail headers may be up to 998 characters; git am reads both).
+for f in "$tmp"/*.patch; do
+    [ -f "$f" ] || continue
+    awk 'NR > 1 && hdr && /^[ \t]/ && prev ~ /^From: / { prev = prev " " substr($0, 2); next }
+         NR > 1 { print prev }
+         /^$/ { hdr = 0 }
+         NR == 1 { hdr = 1 }
+         { prev = $0 }
+         END { print prev }' "$f" > "$f.tmp"
+    mv "$f.tmp" "$f"
+done
 {
     echo "# The ovs-dpif-offload series, applied in this order on top of"
     echo "# Open vSwitch 3.1.0 ($BASE_PKG $BASE_VERSION)."
