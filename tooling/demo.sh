@@ -22,7 +22,13 @@ ovs-vsctl \
     -- add-port br0 p1 -- set interface p1 type=dummy ofport_request=1 \
                           options:ifindex=1101 \
     -- add-port br0 p2 -- set interface p2 type=dummy ofport_request=2 \
-                          options:ifindex=1102
+                          options:ifindex=1102 \
+    -- add-port br0 p3 -- set interface p3 type=dummy ofport_request=3 \
+                          other_config:hw-offload-priority=dummy_x \
+    -- add-port br0 p4 -- set interface p4 type=dummy ofport_request=4 \
+                          other_config:hw-offload-priority=none
+echo "Bridge br0 (userspace datapath, type dummy) with dummy ports p1 to p4;"
+echo "p3 asks for the dummy_x offload provider, p4 for none."
 step ovs-vsctl set Open_vSwitch . other_config:hw-offload=true
 for _ in $(seq 50); do
     grep -q "Flow API Enabled\|Flow HW offload is enabled" "$SANDBOX/ovs-vswitchd.log" && break
