@@ -6,7 +6,7 @@ T := tooling
 # Passed through to the OVS testsuite, e.g. TESTSUITEFLAGS='-k offload'.
 export TESTSUITEFLAGS
 
-.PHONY: help deps tree build export check check-fast check-base demo \
+.PHONY: help deps tree build export check check-fast check-base check-dpdk demo \
         sandbox checkpatch clean distclean
 
 help:
@@ -14,6 +14,7 @@ help:
 	@echo "make check        build if needed, then run the full OVS testsuite"
 	@echo "make check-fast   a subset: TESTSUITEFLAGS='-k offload' by default"
 	@echo "make check-base   show that tooling/known-failures fail on unpatched 3.1.0"
+	@echo "make check-dpdk   OVS's DPDK system tests, as root, with software devices"
 	@echo "make sandbox      an interactive shell next to a sandboxed ovs-vswitchd"
 	@echo "make deps         install the Debian packages (needs root or sudo)"
 	@echo "make tree         materialize build/ovs: base + patches/ (FORCE=1 to"
@@ -45,6 +46,9 @@ check-fast: deps
 
 check-base: deps
 	@$(T)/check.sh --base
+
+check-dpdk: deps
+	@$(T)/check-dpdk.sh
 
 demo: build
 	@$(T)/demo.sh

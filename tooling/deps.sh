@@ -7,9 +7,11 @@
 # package[=version]; the list is in tooling/packages, one per line.
 mapfile -t WANT < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOOLING/packages")
 
+# Prints the installed version of package $1, nothing if it is not installed
+# (dpkg-query fails for a package it has never seen).
 installed_version() {
-    dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "$1" 2>/dev/null |
-        awk '$1 == "ii" {print $2}'
+    { dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "$1" 2>/dev/null ||
+          true; } | awk '$1 == "ii" {print $2}'
 }
 
 missing=()

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Run Open vSwitch's DPDK system testsuite (tests/system-dpdk-testsuite, the
+# tree's 'make check-dpdk') on this host, as root, against the real DPDK
+# library with software devices only (net_null, vhost-user): no NIC needed.
+# Tests that need a physical NIC bound to vfio/igb_uio skip, as upstream.
+#
+# The suite needs hugepages: this reserves HUGEPAGES 2 MB pages (default
+# 1024) and mounts hugetlbfs on /dev/hugepages when they are missing, and
+# puts back what it changed when it exits.  TESTSUITEFLAGS is passed on.
+. "$(dirname "$0")/lib.sh"
+
+[ "$(id -u)" = 0 ] ||
+    die "the DPDK testsuite needs root (hugepages, vhost-user sockets)"
+
+"$TOOLING/tree.sh" --auto "$TREE"
+"$TOOLING/build.sh" "$TREE"
+
+nr_file=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+want=${HUGEPAGES:-1024}
+old_nr=$(cat "$nr_file")
+mounted=
+cleanup() {
+    if [ -n "$mounted" ]; then
+        umount /dev/hugepages || true
+    fi
+    echo "$old_nr" > "$nr_file" || true
+}
+trap cleanup EXIT
+
+free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+if [ "$free" -lt "$want" ]; then
+    echo $((old_nr + want - free)) > "$nr_file"
+    free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+    [ "$free" -ge "$want" ] ||
+        die "could reserve only $free of $want 2 MB hugepages"
+    say "reserved $want 2 MB hugepages"
+fi
+if ! grep -q ' hugetlbfs ' /proc/mounts; then
+    mkdir -p /dev/hugepages
+    mount -t hugetlbfs nodev /dev/hugepages
+    mounted=yes
+    say "mounted hugetlbfs on /dev/hugepages"
+fi
+
+log=$TREE/tests/check-dpdk-output.log
+say "running the DPDK testsuite in ${TREE#$TOP/} (TESTSUITEFLAGS=${TESTSUITEFLAGS:-})"
+start=$(date +%s)
+set +e
+make -C "$TREE" -s check-dpdk TESTSUITEFLAGS="${TESTSUITEFLAGS:-}" RECHECK=yes \
+    2>&1 | tee "$log"
+set -e
+say "DPDK testsuite took $(( $(date +%s) - start ))s; output in ${log#$TOP/}"
+cd "$TOP"
+python3 "$TOOLING/testsummary.py" "$log" "${TOOLING#$TOP/}/known-failures"
