@@ -21,7 +21,7 @@ sandbox_start() {
     ovs-vsctl --no-wait init
     ovs-vswitchd --enable-dummy --disable-system --disable-system-route \
         --detach --no-chdir --pidfile --log-file -vconsole:off \
-        -vnetdev_dummy:file:dbg -vdpif_netdev:file:dbg
+        -vdpif_offload_dummy:file:dbg -vdpif_netdev:file:dbg
     echo "sandbox: ovsdb-server and ovs-vswitchd running in $SANDBOX"
 }
 
