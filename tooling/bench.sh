@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Benchmark the patched tree (build/ovs) against the unpatched base
+# (build/base), built with the same configure flags (-O2, OVS's default
+# CFLAGS), in one run: see tooling/bench.py and README.md.
+#
+#   bench.sh [--quick]      QUICK=1 from the Makefile
+#
+# Both builds are incremental: a second run rebuilds only what changed.
+. "$(dirname "$0")/lib.sh"
+
+quick=
+[ "${1:-}" = --quick ] && quick=--quick
+
+"$TOOLING/tree.sh" --base-only "$BASE_TREE"
+"$TOOLING/build.sh" "$BASE_TREE"
+"$TOOLING/tree.sh" --auto "$TREE"
+"$TOOLING/build.sh" "$TREE"
+"$TOOLING/build.sh" "$TREE" tests/ovstest
+
+for t in "$BASE_TREE" "$TREE"; do
+    [ "$(cat "$t/.configure-flags")" = "$(cat "$TREE/.configure-flags")" ] ||
+        die "${t#$TOP/} was configured with other flags"
+done
+command -v valgrind >/dev/null || die "valgrind is missing: run 'make deps'"
+
+# shellcheck disable=SC2086
+exec /usr/bin/python3 "$TOOLING/bench.py" $quick ${BENCH_ARGS:-} \
+    --base "$BASE_TREE" --patched "$TREE" --out "$BUILD/bench"
