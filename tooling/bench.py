@@ -162,22 +162,21 @@ class Sandbox:
             self.dir, "ovs-vswitchd.%d.ctl" % self.pid))
 
     def add_bridge(self):
-        """br0 with dummy-pmd ports p1 and p2, forwarding p1 to p2.  The
+        """br0 with dummy-pmd ports p1 to p<N_IN> that forward to p0.  The
         drop rule on a source MAC that no packet has makes every megaflow
         match the source MAC exactly."""
-        self.run("ovs-vsctl", "add-br", "br0", "--",
-                 "set", "bridge", "br0", "datapath_type=dummy", "--",
-                 "add-port", "br0", "p1", "--",
-                 "set", "Interface", "p1", "type=dummy-pmd",
-                 "ofport_request=1", "--",
-                 "add-port", "br0", "p2", "--",
-                 "set", "Interface", "p2", "type=dummy-pmd",
-                 "ofport_request=2")
+        cmd = ["add-br", "br0", "--",
+               "set", "bridge", "br0", "datapath_type=dummy"]
+        for i in [0] + list(range(1, N_IN + 1)):
+            cmd += ["--", "add-port", "br0", "p%d" % i, "--",
+                    "set", "Interface", "p%d" % i, "type=dummy-pmd",
+                    "ofport_request=%d" % (i or 100)]
+        self.run("ovs-vsctl", *cmd)
         self.run("ovs-ofctl", "del-flows", "br0")
         self.run("ovs-ofctl", "add-flow", "br0",
                  "priority=10,dl_src=02:ff:ff:ff:ff:ff,actions=drop")
         self.run("ovs-ofctl", "add-flow", "br0",
-                 "priority=1,in_port=1,actions=output:2")
+                 "priority=1,actions=output:100")
 
     def appctl(self, *args):
         self.check_alive()
@@ -315,16 +314,24 @@ def pmd_received(sb):
 # taken the previous one.
 BATCH = 100
 
+# Input ports.  Both dummy "hardwares" compare a received packet with their
+# offloaded flows one by one (3.1's netdev-dummy with those of the port,
+# the dummy provider with those of the port after an input port check), so
+# the flow setup workload spreads its flows over several ports.
+N_IN = 8
 
-def inject(sb, packets, repeat=1):
-    """Makes p1 receive 'packets', 'repeat' times over."""
+
+def inject(sb, packets, repeat=1, spread=False):
+    """Makes p1 receive 'packets', 'repeat' times over; with 'spread',
+    batch i goes to port p<1 + i % N_IN> instead."""
     received = pmd_received(sb)
     expected = received
     deadline = time.monotonic() + TIMEOUT
     for _ in range(repeat):
         for i in range(0, len(packets), BATCH):
             batch = packets[i:i + BATCH]
-            sb.appctl("netdev-dummy/receive", "p1", *batch)
+            port = "p%d" % (1 + (i // BATCH) % N_IN if spread else 1)
+            sb.appctl("netdev-dummy/receive", port, *batch)
             expected += len(batch)
             while received < expected:
                 received = pmd_received(sb)
@@ -354,7 +361,15 @@ def wl_setup(tree, p):
         sb.add_bridge()
         packets = [packet_hex(i) for i in range(p.flows)]
         start = time.monotonic()
-        inject(sb, packets)
+        # The revalidators' dynamic flow limit starts at 10,000 flows and
+        # grows by 1,000 per dump, and packets beyond it are forwarded
+        # without installing a flow: as real traffic would, the packets
+        # come again until every flow is in.
+        deadline = start + TIMEOUT
+        inject(sb, packets, spread=True)
+        while dp_flows(sb) < p.flows and time.monotonic() < deadline:
+            time.sleep(0.1)
+            inject(sb, packets, spread=True)
         wait_offloaded(sb, p.flows)
         elapsed = time.monotonic() - start
         _, latency, _ = offload_state(sb)
