@@ -314,10 +314,10 @@ def pmd_received(sb):
 # taken the previous one.
 BATCH = 100
 
-# Input ports.  Both dummy "hardwares" compare a received packet with their
-# offloaded flows one by one (3.1's netdev-dummy with those of the port,
-# the dummy provider with those of the port after an input port check), so
-# the flow setup workload spreads its flows over several ports.
+# Input ports.  Both dummy "hardwares" (3.1's netdev-dummy, the dummy
+# provider) compare a received packet with the offloaded flows of its port
+# one by one, so the flow setup workload spreads its flows over several
+# ports.
 N_IN = 8
 
 
