@@ -531,6 +531,17 @@ METRICS = [
 ]
 
 
+# Sizes of the full run and of the quick one (QUICK=1).
+SIZES = {
+    False: dict(rounds=5, flows=20000, packets=300000, churn_flows=1000,
+                churn_seconds=10, limit_ops=1000000, ir_packets=20000,
+                ir_rounds=2),
+    True: dict(rounds=5, flows=2000, packets=30000, churn_flows=500,
+               churn_seconds=3, limit_ops=200000, ir_packets=2000,
+               ir_rounds=1),
+}
+
+
 def run_round(build, tree, p, round_no):
     results = {}
     steps = [("setup", lambda: wl_setup(tree, p)),
@@ -660,22 +671,9 @@ def main():
     p = ap.parse_args()
 
     p.fwd_flows = 64
-    if p.quick:
-        p.rounds = p.rounds or 5
-        p.flows = p.flows or 2000
-        p.packets = p.packets or 30000
-        p.churn_flows, p.churn_seconds = 500, 3
-        p.limit_ops = 200000
-        p.ir_packets = 2000
-        p.ir_rounds = 1
-    else:
-        p.rounds = p.rounds or 5
-        p.flows = p.flows or 20000
-        p.packets = p.packets or 300000
-        p.churn_flows, p.churn_seconds = 1000, 10
-        p.limit_ops = 1000000
-        p.ir_packets = 20000
-        p.ir_rounds = 2
+    for key, value in SIZES[p.quick].items():
+        if getattr(p, key, None) is None:
+            setattr(p, key, value)
     if p.rounds < 1 or p.flows < 1 or p.packets < BATCH:
         ap.error("bad sizes")
 
