@@ -6,7 +6,8 @@ T := tooling
 # Passed through to the OVS testsuite, e.g. TESTSUITEFLAGS='-k offload'.
 export TESTSUITEFLAGS
 
-.PHONY: help deps tree build export check check-fast check-base check-dpdk bench demo \
+.PHONY: help deps tree build export check check-fast check-base check-dpdk \
+        check-dpdk-offloads bench demo \
         sandbox checkpatch clean distclean
 
 help:
@@ -15,6 +16,8 @@ help:
 	@echo "make check-fast   a subset: TESTSUITEFLAGS='-k offload' by default"
 	@echo "make check-base   show that tooling/known-failures fail on unpatched 3.1.0"
 	@echo "make check-dpdk   OVS's DPDK system tests, as root, with software devices"
+	@echo "make check-dpdk-offloads"
+	@echo "                  the rte_flow offload tests, as root, no NIC (emulated)"
 	@echo "make bench        patched vs unpatched 3.1.0, side by side (QUICK=1: short)"
 	@echo "make sandbox      an interactive shell next to a sandboxed ovs-vswitchd"
 	@echo "make deps         install the Debian packages (needs root or sudo)"
@@ -50,6 +53,9 @@ check-base: deps
 
 check-dpdk: deps
 	@$(T)/check-dpdk.sh
+
+check-dpdk-offloads: deps
+	@$(T)/check-dpdk.sh --offloads
 
 bench: deps
 	@$(T)/bench.sh $(if $(QUICK),--quick)

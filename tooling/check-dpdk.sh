@@ -4,13 +4,23 @@
 # library with software devices only (net_null, vhost-user): no NIC needed.
 # Tests that need a physical NIC bound to vfio/igb_uio skip, as upstream.
 #
+#   check-dpdk.sh --offloads   runs the DPDK offload suite instead
+#                              (tests/system-dpdk-offloads-testsuite, the
+#                              tree's 'make check-dpdk-offloads': net_tap
+#                              ports, rte_flow emulated by a test library)
+#
 # The suite needs hugepages: this reserves HUGEPAGES 2 MB pages (default
 # 1024) and mounts hugetlbfs on /dev/hugepages when they are missing, and
 # puts back what it changed when it exits.  TESTSUITEFLAGS is passed on.
 . "$(dirname "$0")/lib.sh"
 
+target=check-dpdk
+if [ "${1:-}" = --offloads ]; then
+    target=check-dpdk-offloads
+fi
+
 [ "$(id -u)" = 0 ] ||
-    die "the DPDK testsuite needs root (hugepages, vhost-user sockets)"
+    die "'make $target' needs root (hugepages, vhost-user sockets, network namespaces)"
 
 "$TOOLING/tree.sh" --auto "$TREE"
 "$TOOLING/build.sh" "$TREE"
@@ -42,8 +52,8 @@ if ! grep -q ' hugetlbfs ' /proc/mounts; then
     say "mounted hugetlbfs on /dev/hugepages"
 fi
 
-log=$TREE/tests/check-dpdk-output.log
-say "running the DPDK testsuite in ${TREE#$TOP/} (TESTSUITEFLAGS=${TESTSUITEFLAGS:-})"
+log=$TREE/tests/$target-output.log
+say "running '$target' in ${TREE#$TOP/} (TESTSUITEFLAGS=${TESTSUITEFLAGS:-})"
 start=$(date +%s)
 # The whole run takes about 2 minutes here.  A test has been seen to hang
 # in DPDK's vhost library (ovs-vswitchd spinning in
@@ -52,15 +62,15 @@ start=$(date +%s)
 # rather than wait forever.
 set +e
 timeout --foreground "${DPDK_TIMEOUT:-1800}" \
-    make -C "$TREE" -s check-dpdk TESTSUITEFLAGS="${TESTSUITEFLAGS:-}" \
+    make -C "$TREE" -s "$target" TESTSUITEFLAGS="${TESTSUITEFLAGS:-}" \
          RECHECK=yes 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" = 124 ]; then
     pkill -f 'ovs-vswitchd .*--pidfile' || true
     pkill -f 'tail -f /dev/null' || true
-    die "the DPDK testsuite did not finish in ${DPDK_TIMEOUT:-1800}s; see ${log#$TOP/}"
+    die "'$target' did not finish in ${DPDK_TIMEOUT:-1800}s; see ${log#$TOP/}"
 fi
-say "DPDK testsuite took $(( $(date +%s) - start ))s; output in ${log#$TOP/}"
+say "'$target' took $(( $(date +%s) - start ))s; output in ${log#$TOP/}"
 cd "$TOP"
 python3 "$TOOLING/testsummary.py" "$log" "${TOOLING#$TOP/}/known-failures"

@@ -54,4 +54,13 @@ make -C "$TREE" -s check TESTSUITEFLAGS="$flags" RECHECK=yes 2>&1 | tee "$log"
 set -e
 say "testsuite took $(( $(date +%s) - start ))s; output in ${log#$TOP/}"
 cd "$TOP"
-exec python3 "$TOOLING/testsummary.py" "$log" "${KNOWN#$TOP/}" ${expect:-}
+status=0
+python3 "$TOOLING/testsummary.py" "$log" "${KNOWN#$TOP/}" ${expect:-} ||
+    status=$?
+
+# The whole check (no TESTSUITEFLAGS) of the patched tree also runs the DPDK
+# offload suite: about a minute, as root.
+if [ $mode = patched ] && [ -z "${TESTSUITEFLAGS:-}" ]; then
+    "$TOOLING/check-dpdk.sh" --offloads || status=1
+fi
+exit $status
