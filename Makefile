@@ -7,7 +7,7 @@ T := tooling
 export TESTSUITEFLAGS
 
 .PHONY: help deps tree build export check check-fast check-base check-dpdk \
-        check-dpdk-offloads bench demo \
+        check-dpdk-offloads check-kernel check-offloads bench demo \
         sandbox checkpatch clean distclean
 
 help:
@@ -18,6 +18,11 @@ help:
 	@echo "make check-dpdk   OVS's DPDK system tests, as root, with software devices"
 	@echo "make check-dpdk-offloads"
 	@echo "                  the rte_flow offload tests, as root, no NIC (emulated)"
+	@echo "make check-kernel OVS's kernel datapath tests (in VMs when this kernel"
+	@echo "                  has no openvswitch module; BASE=1: the known failures"
+	@echo "                  on the unpatched base, BASE=all: all of it there)"
+	@echo "make check-offloads"
+	@echo "                  the tc flower offload tests, likewise"
 	@echo "make bench        patched vs unpatched 3.1.0, side by side (QUICK=1: short)"
 	@echo "make sandbox      an interactive shell next to a sandboxed ovs-vswitchd"
 	@echo "make deps         install the Debian packages (needs root or sudo)"
@@ -56,6 +61,16 @@ check-dpdk: deps
 
 check-dpdk-offloads: deps
 	@$(T)/check-dpdk.sh --offloads
+
+# BASE=1 runs tooling/known-failures-kernel (-offloads) on the unpatched
+# base, BASE=all the whole suite there.
+KERNEL_BASE = $(if $(filter all,$(BASE)),--base-all,$(if $(BASE),--base))
+
+check-kernel: deps
+	@$(T)/check-kernel.sh $(KERNEL_BASE)
+
+check-offloads: deps
+	@$(T)/check-kernel.sh --offloads $(KERNEL_BASE)
 
 bench: deps
 	@$(T)/bench.sh $(if $(QUICK),--quick)
