@@ -120,7 +120,7 @@ wait $qemu 2>/dev/null || true
 trap - EXIT INT TERM
 if [ ! -s "$dir/vm-status" ]; then
     say "the VM stopped without an exit status; its console:" >&2
-    tail -20 "$dir/console.log" "$dir/qemu.log" >&2
+    tail -n 20 "$dir/console.log" "$dir/qemu.log" >&2
     exit 125
 fi
 exit "$(cat "$dir/vm-status")"
