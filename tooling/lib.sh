@@ -60,3 +60,19 @@ tree_ids() {
         tgit format-patch --stdout -1 "$c" | git patch-id --stable | awk '{print $1}'
     done
 }
+
+# Prints the numbers, in testsuite script $1, of the tests whose titles the
+# known-failures file $2 lists ('title:' lines), for a run that proves they
+# fail on the base.  Prints nothing, and says so on stderr, when $2 lists
+# none; fails when a title names no test of $1.
+known_failure_numbers() {
+    local testsuite=$1 known=$2 numbers
+    if [ -z "$(sed -n 's/^title://p' "$known")" ]; then
+        say "no known baseline failures listed in ${known#$TOP/}" >&2
+        return 0
+    fi
+    numbers=$(python3 "$TOOLING/testsummary.py" --numbers "$testsuite" \
+                  "$known") ||
+        die "not every title in ${known#$TOP/} names a test of the base: $numbers"
+    printf '%s\n' "$numbers"
+}
