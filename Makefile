@@ -7,7 +7,8 @@ T := tooling
 export TESTSUITEFLAGS
 
 .PHONY: help deps tree build export check check-fast check-base check-dpdk \
-        check-dpdk-offloads check-kernel check-offloads bench demo \
+        check-dpdk-offloads check-kernel check-offloads \
+        check-experimental-api bench demo \
         sandbox checkpatch clean distclean
 
 help:
@@ -21,6 +22,8 @@ help:
 	@echo "make check-kernel OVS's kernel datapath tests (in VMs when this kernel"
 	@echo "                  has no openvswitch module; BASE=1: the known failures"
 	@echo "                  on the unpatched base, BASE=all: all of it there)"
+	@echo "make check-experimental-api"
+	@echo "                  build the DPDK offload code with ALLOW_EXPERIMENTAL_API"
 	@echo "make check-offloads"
 	@echo "                  the tc flower offload tests, likewise"
 	@echo "make bench        patched vs unpatched 3.1.0, side by side (QUICK=1: short)"
@@ -58,6 +61,9 @@ check-base: deps
 
 check-dpdk: deps
 	@$(T)/check-dpdk.sh
+
+check-experimental-api: build
+	@$(T)/check-experimental-api.sh
 
 check-dpdk-offloads: deps
 	@$(T)/check-dpdk.sh --offloads

@@ -55,10 +55,12 @@ status=0
 python3 "$TOOLING/testsummary.py" "$log" "${KNOWN#$TOP/}" ${expect:-} ||
     status=$?
 
-# The whole check (no TESTSUITEFLAGS) of the patched tree also runs the DPDK
+# The whole check (no TESTSUITEFLAGS) of the patched tree also builds the
+# DPDK offload code with ALLOW_EXPERIMENTAL_API (seconds), runs the DPDK
 # offload suite (about a minute, as root) and the tc offload suite (in VMs
 # on a kernel without openvswitch and tc flower: about 3 minutes here).
 if [ $mode = patched ] && [ -z "${TESTSUITEFLAGS:-}" ]; then
+    "$TOOLING/check-experimental-api.sh" || status=1
     "$TOOLING/check-dpdk.sh" --offloads || status=1
     "$TOOLING/check-kernel.sh" --offloads || status=1
 fi
