@@ -9,7 +9,8 @@
 # TESTSUITEFLAGS is passed to the testsuite (e.g. '-k offload', '941 1200');
 # -j(2 x cores) is added unless it sets -j itself.  Failed tests are re-run once
 # (RECHECK=yes) to tell flaky tests from real failures; failures listed in
-# tooling/known-failures are reported but do not fail the run.
+# tooling/known-failures are reported but do not fail the run.  Tests listed
+# in tooling/not-run never run.
 . "$(dirname "$0")/lib.sh"
 
 KNOWN=$TOOLING/known-failures
@@ -41,6 +42,15 @@ case " $flags " in
     *" -j"*) ;;
     *) flags="-j$((NPROC * 2)) $flags";;
 esac
+
+# Some tests must never run here (tooling/not-run): take them out of the
+# selection, whatever it is.
+flags=$(python3 "$TOOLING/select-tests.py" "$TREE/tests/testsuite" \
+            "$TOOLING/not-run" $flags) || {
+    [ $? = 3 ] || die "could not list the tests that TESTSUITEFLAGS select"
+    say "TESTSUITEFLAGS select only tests that tooling/not-run excludes"
+    exit 1
+}
 
 log=$TREE/tests/check-output.log
 rm -rf "$TREE/tests/testsuite.dir"
