@@ -8,7 +8,7 @@ export TESTSUITEFLAGS
 
 .PHONY: help deps tree build export check check-fast check-base check-dpdk \
         check-dpdk-offloads check-kernel check-offloads \
-        check-experimental-api bench demo \
+        check-experimental-api check-asan check-valgrind-offload bench demo \
         sandbox checkpatch clean distclean
 
 help:
@@ -24,6 +24,10 @@ help:
 	@echo "                  on the unpatched base, BASE=all: all of it there)"
 	@echo "make check-experimental-api"
 	@echo "                  build the DPDK offload code with ALLOW_EXPERIMENTAL_API"
+	@echo "make check-asan   the offload unit tests built with ASan and UBSan"
+	@echo "                  (build/asan), leaks included"
+	@echo "make check-valgrind-offload"
+	@echo "                  the same tests under valgrind (slow, not in make check)"
 	@echo "make check-offloads"
 	@echo "                  the tc flower offload tests, likewise"
 	@echo "make bench        patched vs unpatched 3.1.0, side by side (QUICK=1: short)"
@@ -67,6 +71,12 @@ check-experimental-api: build
 
 check-dpdk-offloads: deps
 	@$(T)/check-dpdk.sh --offloads
+
+check-asan: deps
+	@$(T)/check-asan.sh
+
+check-valgrind-offload: deps
+	@$(T)/check-valgrind-offload.sh
 
 # BASE=1 runs tooling/known-failures-kernel (-offloads) on the unpatched
 # base, BASE=all the whole suite there.

@@ -3,6 +3,8 @@
 # the first time or when the configure flags change, then make.  Incremental.
 #
 #   build.sh [DIR] [MAKE-TARGET...]
+#
+# TREE_CFLAGS, if set, is passed to ./configure as CFLAGS (check-asan.sh).
 . "$(dirname "$0")/lib.sh"
 
 if [ $# -gt 0 ] && [ -d "$1" ]; then
@@ -13,15 +15,16 @@ fi
 
 cd "$TREE"
 flags="$CONFIGURE_FLAGS ${EXTRA_CONFIGURE_FLAGS:-}"
+cflags=${TREE_CFLAGS:-}
 if [ ! -f config.status ] || [ ! -f Makefile ] ||
-   [ "$(cat .configure-flags 2>/dev/null)" != "$flags" ]; then
-    say "configuring ${TREE#$TOP/}: ./configure $flags"
+   [ "$(cat .configure-flags 2>/dev/null)" != "$flags${cflags:+ CFLAGS=$cflags}" ]; then
+    say "configuring ${TREE#$TOP/}: ./configure $flags${cflags:+ CFLAGS='$cflags'}"
     rm -f .configure-flags
     ./boot.sh >boot.log 2>&1 || { cat boot.log >&2; die "./boot.sh failed"; }
     # shellcheck disable=SC2086
-    ./configure $flags >configure.log 2>&1 ||
+    ./configure $flags ${cflags:+"CFLAGS=$cflags"} >configure.log 2>&1 ||
         { tail -30 configure.log >&2; die "./configure failed (see ${TREE#$TOP/}/configure.log)"; }
-    printf '%s\n' "$flags" > .configure-flags
+    printf '%s\n' "$flags${cflags:+ CFLAGS=$cflags}" > .configure-flags
 fi
 say "building ${TREE#$TOP/} (make -j$NPROC${*:+ $*})"
 make -s -j"$NPROC" V=0 "$@"

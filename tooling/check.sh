@@ -66,11 +66,14 @@ python3 "$TOOLING/testsummary.py" "$log" "${KNOWN#$TOP/}" ${expect:-} ||
     status=$?
 
 # The whole check (no TESTSUITEFLAGS) of the patched tree also builds the
-# DPDK offload code with ALLOW_EXPERIMENTAL_API (seconds), runs the DPDK
+# DPDK offload code with ALLOW_EXPERIMENTAL_API (seconds), the sanitizer
+# gate (a second build, with ASan and UBSan, and the offload unit tests in
+# it: about 10 minutes), runs the DPDK
 # offload suite (about a minute, as root) and the tc offload suite (in VMs
 # on a kernel without openvswitch and tc flower: about 3 minutes here).
 if [ $mode = patched ] && [ -z "${TESTSUITEFLAGS:-}" ]; then
     "$TOOLING/check-experimental-api.sh" || status=1
+    "$TOOLING/check-asan.sh" || status=1
     "$TOOLING/check-dpdk.sh" --offloads || status=1
     "$TOOLING/check-kernel.sh" --offloads || status=1
 fi

@@ -21,7 +21,8 @@ BASE_TAG=base
 # same on every machine.
 BASE_DATE="2023-02-17T00:00:00Z"
 
-CONFIGURE_FLAGS="--with-dpdk=shared --enable-Werror PYTHON3=/usr/bin/python3"
+# TREE_CONFIGURE_FLAGS replaces them for one build (check-asan.sh).
+CONFIGURE_FLAGS=${TREE_CONFIGURE_FLAGS:-"--with-dpdk=shared --enable-Werror PYTHON3=/usr/bin/python3"}
 
 NPROC=$(nproc 2>/dev/null || echo 2)
 
