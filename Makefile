@@ -8,8 +8,8 @@ export TESTSUITEFLAGS
 
 .PHONY: help deps tree build export check check-fast check-base check-dpdk \
         check-dpdk-offloads check-kernel check-offloads \
-        check-experimental-api check-asan check-valgrind-offload bench demo \
-        sandbox checkpatch clean distclean
+        check-experimental-api check-asan check-valgrind-offload soak bench \
+        demo sandbox checkpatch clean distclean
 
 help:
 	@echo "make demo         build if needed, then run the offload demo in a sandbox"
@@ -28,6 +28,8 @@ help:
 	@echo "                  (build/asan), leaks included"
 	@echo "make check-valgrind-offload"
 	@echo "                  the same tests under valgrind (slow, not in make check)"
+	@echo "make soak         the churn soak test for SOAK_SECONDS (600); ASAN=1:"
+	@echo "                  in the ASan/UBSan build"
 	@echo "make check-offloads"
 	@echo "                  the tc flower offload tests, likewise"
 	@echo "make bench        patched vs unpatched 3.1.0, side by side (QUICK=1: short)"
@@ -77,6 +79,9 @@ check-asan: deps
 
 check-valgrind-offload: deps
 	@$(T)/check-valgrind-offload.sh
+
+soak: deps
+	@$(T)/soak.sh $(if $(ASAN),--asan)
 
 # BASE=1 runs tooling/known-failures-kernel (-offloads) on the unpatched
 # base, BASE=all the whole suite there.

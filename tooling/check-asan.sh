@@ -6,24 +6,17 @@
 #
 #   check-asan.sh
 #
-# The tree has the configure flags of build/ovs, DPDK included (the unit
-# tests don't start DPDK, but its code is built and linked), without
-# --enable-Werror (sanitizer builds warn where GCC's analysis changes with
-# the instrumentation).  TESTSUITEFLAGS replaces the selection below.
+# The tree (see build_asan_tree in lib.sh) has DPDK built in; the unit
+# tests don't start DPDK, but its code is linked.  TESTSUITEFLAGS replaces
+# the selection below.
 . "$(dirname "$0")/lib.sh"
 
-ASAN_TREE=$BUILD/asan
 # The offload tests: the layer and its providers (dpif-offload.at, the
 # micro-benchmark included), dpif-netdev's offload and flow tests, the
 # ofproto-dpif and pmd offload tests, the tc parsers, and dpctl.
 SELECTION=${TESTSUITEFLAGS:--k offload -k dpctl -k dpif-netdev}
 
-# Nobody works in build/asan: it always follows the series, even when
-# build/ovs has commits that are not exported yet (they are then not here).
-"$TOOLING/tree.sh" --force "$ASAN_TREE"
-TREE_CONFIGURE_FLAGS="--with-dpdk=shared PYTHON3=/usr/bin/python3" \
-TREE_CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined" \
-    "$TOOLING/build.sh" "$ASAN_TREE"
+build_asan_tree
 
 # tests/atlocal turns leak detection off (upstream's minor leaks); turn it
 # back on.  OVS's test macros fail a test that leaves asan.* reports

@@ -10,6 +10,7 @@ SERIES=$PATCHES/series
 BUILD=$TOP/build
 TREE=${TREE:-$BUILD/ovs}         # the patched tree: base + the series
 BASE_TREE=$BUILD/base            # the unpatched base, for check-base/bench
+ASAN_TREE=$BUILD/asan            # the series built with ASan and UBSan
 
 # The base: Open vSwitch 3.1.0 as Debian 12 ships it.
 BASE_PKG=openvswitch-source
@@ -76,4 +77,16 @@ known_failure_numbers() {
                   "$known") ||
         die "not every title in ${known#$TOP/} names a test of the base: $numbers"
     printf '%s\n' "$numbers"
+}
+
+# Materializes and builds $ASAN_TREE: the series (as exported: nobody works
+# in build/asan, so it follows patches/ even when build/ovs has commits that
+# are not exported yet) with the configure flags of build/ovs, DPDK
+# included, without --enable-Werror (sanitizer builds warn where GCC's
+# analysis changes with the instrumentation).
+build_asan_tree() {
+    "$TOOLING/tree.sh" --force "$ASAN_TREE"
+    TREE_CONFIGURE_FLAGS="--with-dpdk=shared PYTHON3=/usr/bin/python3" \
+    TREE_CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined" \
+        "$TOOLING/build.sh" "$ASAN_TREE"
 }
