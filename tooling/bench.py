@@ -231,7 +231,7 @@ class Sandbox:
 # ---------------------------------------------------------------------------
 # What the two builds expose.  The base counts offloads of dpif-netdev's
 # offload thread ("Total Enqueued offloads" is its queue depth); the patched
-# tree's dummy provider reports its own block.
+# tree's dummy provider reports its own block in "dpif-offload-dummy/stats".
 
 def offload_state(sb):
     """Returns (queued offload operations, mean offload latency in us,
@@ -242,9 +242,12 @@ def offload_state(sb):
         lat = re.search(r"Total\s+Cumulative Average latency \(us\):\s*(\d+)",
                         text)
         return int(m.group(1)), int(lat.group(1)), None
+    # The patched tree's dummy provider reports its counters in a command
+    # of its own (dpctl/offload-stats-show has its port count only).
+    text = sb.appctl("dpif-offload-dummy/stats")
     m = re.search(r"dummy\[[^]]*\]:\n((?:    .*\n?)*)", text)
     if not m:
-        die("no offload counters in dpctl/offload-stats-show:\n" + text)
+        die("no offload counters in dpif-offload-dummy/stats:\n" + text)
     block = dict(re.findall(r"^\s+([^:]+):\s*(\d+)", m.group(1), re.M))
     return (int(block["Pending operations"]),
             int(block["Cumulative Average latency (us)"]),

@@ -61,10 +61,15 @@ done
 step ovs-appctl dpctl/dump-flows -m
 if ovs-appctl list-commands | grep -q 'dpif/offload/show'; then
     step ovs-appctl dpif/offload/show
+    step ovs-appctl --format json --pretty dpif/offload/show
+    step ovs-appctl dpif/offload/classes
 else
     printf '\n(dpif/offload/show does not exist in this build yet)\n'
 fi
 step ovs-appctl dpctl/offload-stats-show
+if ovs-appctl list-commands | grep -q 'dpif-offload-dummy/stats'; then
+    step ovs-appctl dpif-offload-dummy/stats
+fi
 step ovs-appctl dpif-netdev/pmd-stats-show
 step ovs-ofctl dump-flows br0
 
