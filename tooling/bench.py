@@ -501,7 +501,9 @@ def wl_limit(tree, p):
         die("ovstest test-dpif-offload-bench failed: " + res.stderr)
     out = {}
     for key, name in (("limit_put", "flow put"), ("limit_del", "flow del"),
-                      ("limit_post", "post process")):
+                      ("limit_post", "post process"),
+                      ("limit_refused", "refused put"),
+                      ("limit_put_reasons", "flow put, reasons kept")):
         m = re.search(r"^%s: \d+ \w+, ([0-9.]+) ns" % name, res.stdout, re.M)
         if not m:
             die("unexpected output of test-dpif-offload-bench:\n"
@@ -535,6 +537,10 @@ METRICS = [
      "ovstest test-dpif-offload-bench", "lower"),
     ("limit_post", "layer only: post-process", "ns/pkt",
      "ovstest test-dpif-offload-bench", "lower"),
+    ("limit_refused", "layer only: refused put", "ns/op",
+     "a reason recorded (dpif/offload/why)", "lower"),
+    ("limit_put_reasons", "layer only: put, 1,000 reasons", "ns/op",
+     "a put forgets its flow's reason", "lower"),
 ]
 
 
