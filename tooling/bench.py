@@ -165,15 +165,19 @@ class Sandbox:
         self.vswitchd = Unixctl(os.path.join(
             self.dir, "ovs-vswitchd.%d.ctl" % self.pid))
 
-    def add_bridge(self):
-        """br0 with dummy-pmd ports p1 to p<N_IN> that forward to p0.  The
-        drop rule on a source MAC that no packet has makes every megaflow
-        match the source MAC exactly."""
+    def add_bridge(self, out_type="dummy"):
+        """br0 with dummy-pmd ports p1 to p<N_IN> that forward to p0, of
+        type 'out_type'.  The drop rule on a source MAC that no packet has
+        makes every megaflow match the source MAC exactly.  The patched
+        tree's dummy provider fully offloads a flow whose output port is of
+        type dummy-pmd (the PMD thread then never sees its packets), so p0
+        is of type dummy unless a workload wants full offload."""
         cmd = ["add-br", "br0", "--",
                "set", "bridge", "br0", "datapath_type=dummy"]
         for i in [0] + list(range(1, N_IN + 1)):
             cmd += ["--", "add-port", "br0", "p%d" % i, "--",
-                    "set", "Interface", "p%d" % i, "type=dummy-pmd",
+                    "set", "Interface", "p%d" % i,
+                    "type=%s" % (out_type if i == 0 else "dummy-pmd"),
                     "ofport_request=%d" % (i or 100)]
         self.run("ovs-vsctl", *cmd)
         self.run("ovs-ofctl", "del-flows", "br0")
@@ -512,6 +516,54 @@ def wl_limit(tree, p):
     return out
 
 
+def p0_sent(sb):
+    """Packets that p0 sent, from dpctl/show -s."""
+    text = sb.appctl("dpctl/show", "-s", "dummy@ovs-dummy")
+    m = re.search(r"port \d+: p0 .*?\n\s+RX packets:.*?\n"
+                  r"\s+TX packets:(\d+)", text, re.S)
+    if not m:
+        die("no TX packets of p0 in dpctl/show -s:\n" + text)
+    return int(m.group(1))
+
+
+def wl_full(tree, p):
+    """The patched tree's simulated full offload: K offloaded flows, then M
+    packets that hit them, forwarded by the dummy provider itself (p0 of
+    type dummy-pmd) or, the same flows, by the PMD thread from their marks
+    (p0 of type dummy): packets per second from the first packet sent
+    until p0 sent the last.  Packets enter over unixctl in both cases."""
+    out = {}
+    for key, out_type in (("full_pps", "dummy-pmd"),
+                          ("full_pmd_pps", "dummy")):
+        sb = Sandbox(tree, offload_config(True))
+        try:
+            sb.add_bridge(out_type)
+            flows = [packet_hex(i) for i in range(p.fwd_flows)]
+            inject(sb, flows)
+            wait_offloaded(sb, p.fwd_flows)
+            packets = [flows[i % len(flows)] for i in range(BATCH)]
+            total = (p.packets // BATCH) * BATCH
+            expected = p0_sent(sb)
+            deadline = time.monotonic() + TIMEOUT
+            start = time.monotonic()
+            for _ in range(total // BATCH):
+                sb.appctl("netdev-dummy/receive", "p1", *packets)
+                expected += BATCH
+                while p0_sent(sb) < expected:
+                    if time.monotonic() > deadline:
+                        die("p0 sent %d of %d packets"
+                            % (p0_sent(sb), expected))
+            out[key] = total / (time.monotonic() - start)
+            received = pmd_received(sb)
+            if out_type == "dummy-pmd" and received != p.fwd_flows:
+                die("the PMD thread received %d packets under full "
+                    "offload, expected the %d first ones only"
+                    % (received, p.fwd_flows))
+        finally:
+            sb.stop()
+    return out
+
+
 # (key, workload, unit, description, better)
 METRICS = [
     ("setup_rate", "flow setup + offload", "flows/s",
@@ -531,6 +583,10 @@ METRICS = [
     ("churn_rate", "flow churn", "ops/s",
      "offload put+del completed per second", "higher"),
     ("churn_rss", "  peak RSS", "kB", "ovs-vswitchd VmHWM", "lower"),
+    ("full_pps", "full offload, by provider", "pkt/s",
+     "dummy provider forwards (patched only)", "higher"),
+    ("full_pmd_pps", "  same flows, by the PMD", "pkt/s",
+     "marks, the PMD forwards (patched only)", "higher"),
     ("limit_put", "layer only: flow put", "ns/op",
      "ovstest test-dpif-offload-bench", "lower"),
     ("limit_del", "layer only: flow del", "ns/op",
@@ -565,6 +621,7 @@ def run_round(build, tree, p, round_no):
         steps += [("instr-offload", lambda: wl_forward_ir(tree, p, True)),
                   ("instr-plain", lambda: wl_forward_ir(tree, p, False))]
     if build == "patched":
+        steps.append(("full-offload", lambda: wl_full(tree, p)))
         steps.append(("limit", lambda: wl_limit(tree, p)))
     for name, fn in steps:
         t = time.monotonic()
