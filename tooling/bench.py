@@ -658,7 +658,7 @@ def summarize(raw, p, machine):
                  % (p.flows, p.fwd_flows, p.packets, p.churn_flows,
                     p.churn_seconds, p.limit_ops, p.ir_packets, p.ir_rounds))
     lines.append("")
-    hdr = ("%-27s %-10s %10s %10s %8s  %-19s %-19s"
+    hdr = ("%-31s %-10s %10s %10s %8s  %-19s %-19s"
            % ("workload", "unit", "base", "patched", "ratio",
               "base min-max", "patched min-max"))
     lines.append(hdr)
@@ -677,7 +677,7 @@ def summarize(raw, p, machine):
                      "base_max": max(b) if b else None,
                      "patched_min": min(q) if q else None,
                      "patched_max": max(q) if q else None})
-        lines.append("%-27s %-10s %10s %10s %8s  %-19s %-19s"
+        lines.append("%-31s %-10s %10s %10s %8s  %-19s %-19s"
                      % (name, unit, fmt(bm), fmt(qm),
                         "%.3f" % ratio if ratio is not None else "n/a",
                         spread(b) if b else "n/a", spread(q) if q else "n/a"))
