@@ -9,7 +9,7 @@ export TESTSUITEFLAGS
 .PHONY: help deps tree build export check check-fast check-base check-dpdk \
         check-dpdk-offloads check-kernel check-offloads \
         check-experimental-api check-asan check-valgrind-offload soak bench \
-        demo sandbox checkpatch clean distclean
+        demo sandbox checkpatch deb check-deb clean distclean
 
 help:
 	@echo "make demo         build if needed, then run the offload demo in a sandbox"
@@ -34,6 +34,10 @@ help:
 	@echo "                  the tc flower offload tests, likewise"
 	@echo "make bench        patched vs unpatched 3.1.0, side by side (QUICK=1: short)"
 	@echo "make sandbox      an interactive shell next to a sandboxed ovs-vswitchd"
+	@echo "make deb          Debian packages of the patched switch in build/deb"
+	@echo "                  (Debian's packaging + the series as quilt patches)"
+	@echo "make check-deb    install them in the test VM, upgrading from Debian's"
+	@echo "                  own 3.1.0, and check them there (and with lintian)"
 	@echo "make deps         install the Debian packages (needs root or sudo)"
 	@echo "make tree         materialize build/ovs: base + patches/ (FORCE=1 to"
 	@echo "                  replace a tree that has unexported commits)"
@@ -101,6 +105,13 @@ demo: build
 
 sandbox: build
 	@$(T)/sandbox.sh
+
+deb:
+	@$(T)/deps.sh $(T)/packages-deb
+	@$(T)/deb.sh $(if $(FORCE),--force)
+
+check-deb: deb
+	@$(T)/check-deb.sh
 
 checkpatch:
 	@$(T)/checkpatch.sh

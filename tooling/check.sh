@@ -70,11 +70,15 @@ python3 "$TOOLING/testsummary.py" "$log" "${KNOWN#$TOP/}" ${expect:-} ||
 # gate (a second build, with ASan and UBSan, and the offload unit tests in
 # it: about 10 minutes), runs the DPDK
 # offload suite (about a minute, as root) and the tc offload suite (in VMs
-# on a kernel without openvswitch and tc flower: about 3 minutes here).
+# on a kernel without openvswitch and tc flower: about 3 minutes here),
+# then builds the Debian packages and checks them installed (make deb,
+# make check-deb: about 4 and 7 minutes).
 if [ $mode = patched ] && [ -z "${TESTSUITEFLAGS:-}" ]; then
     "$TOOLING/check-experimental-api.sh" || status=1
     "$TOOLING/check-asan.sh" || status=1
     "$TOOLING/check-dpdk.sh" --offloads || status=1
     "$TOOLING/check-kernel.sh" --offloads || status=1
+    { "$TOOLING/deps.sh" "$TOOLING/packages-deb" && "$TOOLING/deb.sh" &&
+          "$TOOLING/check-deb.sh"; } || status=1
 fi
 exit $status

@@ -4,8 +4,10 @@
 # everything is in place it only checks, in about a second.
 . "$(dirname "$0")/lib.sh"
 
-# package[=version]; the list is in tooling/packages, one per line.
-mapfile -t WANT < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOOLING/packages")
+# package[=version]; the list is in tooling/packages, one per line, and in
+# the lists given as arguments (tooling/packages-deb for 'make deb').
+lists=("$TOOLING/packages" "$@")
+mapfile -t WANT < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "${lists[@]}")
 
 # Prints the installed version of package $1, nothing if it is not installed
 # (dpkg-query fails for a package it has never seen).

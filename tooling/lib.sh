@@ -15,6 +15,11 @@ ASAN_TREE=$BUILD/asan            # the series built with ASan and UBSan
 # The base: Open vSwitch 3.1.0 as Debian 12 ships it.
 BASE_PKG=openvswitch-source
 BASE_VERSION=3.1.0-2+deb12u1
+UPSTREAM_VERSION=${BASE_VERSION%%-*}
+# The Debian packages of the patched switch ('make deb'): Debian's version
+# plus ours, so that it sorts after Debian's own packages of the base.
+# Bump the number for each set of packages handed to users.
+DEB_VERSION=$BASE_VERSION+dpifoffload1
 BASE_TARBALL=/usr/src/openvswitch/openvswitch.tar.gz
 BASE_SHA256=82dde6737921b63b284ad8399f95c7f1de94e1b96b2036dcf4a78c9f969ab03f
 BASE_TAG=base
