@@ -103,10 +103,17 @@ def packet_hex(src_index):
 class Sandbox:
     """ovsdb-server + ovs-vswitchd of one build in a temporary directory."""
 
-    def __init__(self, tree, other_config, wrapper=()):
+    def __init__(self, tree, other_config, wrapper=(), dpdk_env=None):
+        """With 'dpdk_env' (a dict, "{dir}" in a value stands for the
+        sandbox's directory), ovs-vswitchd runs without --enable-dummy and
+        with those variables added to its environment (DPDK workloads)."""
         self.tree = os.path.abspath(tree)
         self.wrapper = list(wrapper)
         self.dir = tempfile.mkdtemp(prefix="ovs-bench.")
+        self.vswitchd_env = None
+        if dpdk_env is not None:
+            self.vswitchd_env = {k: v.format(dir=self.dir)
+                                 for k, v in dpdk_env.items()}
         # Under a wrapper (callgrind) ovs-vswitchd runs tens of times
         # slower: adding the bridge's PMD ports alone can take longer than
         # 30 s on a 2-core machine.  The workloads keep their own limits.
@@ -121,7 +128,8 @@ class Sandbox:
             self.stop()
             raise
 
-    def run(self, *args, wrapper=()):
+    def run(self, *args, wrapper=(), env=None):
+        env = env or self.env
         prog = args[0]
         for sub in ("utilities", "vswitchd", "ovsdb"):
             path = os.path.join(self.tree, sub, prog)
@@ -132,12 +140,12 @@ class Sandbox:
             # daemon detaches: give it a file, not a pipe.
             with open(os.path.join(self.dir, "wrapper.log"), "w") as log:
                 res = subprocess.run(list(wrapper) + [path] + list(args[1:]),
-                                     env=self.env, cwd=self.dir, stdout=log,
+                                     env=env, cwd=self.dir, stdout=log,
                                      stderr=subprocess.STDOUT)
             if res.returncode:
                 die("%s failed" % " ".join(args))
             return ""
-        res = subprocess.run([path] + list(args[1:]), env=self.env,
+        res = subprocess.run([path] + list(args[1:]), env=env,
                              cwd=self.dir, capture_output=True, text=True)
         if res.returncode:
             die("%s failed: %s" % (" ".join(args), res.stderr.strip()))
@@ -157,10 +165,14 @@ class Sandbox:
         self.run("ovs-vsctl", "--no-wait", "init")
         cfg = ["other_config:%s=%s" % kv for kv in other_config.items()]
         self.run("ovs-vsctl", "--no-wait", "set", "Open_vSwitch", ".", *cfg)
-        self.run("ovs-vswitchd", "--enable-dummy", "--disable-system",
-                 "--disable-system-route", "--detach", "--no-chdir",
-                 "--pidfile", "--log-file", "-vconsole:off",
-                 wrapper=self.wrapper)
+        opts = ["--disable-system", "--disable-system-route", "--detach",
+                "--no-chdir", "--pidfile", "--log-file", "-vconsole:off"]
+        if self.vswitchd_env is None:
+            self.run("ovs-vswitchd", "--enable-dummy", *opts,
+                     wrapper=self.wrapper)
+        else:
+            self.run("ovs-vswitchd", *opts, wrapper=self.wrapper,
+                     env=dict(self.env, **self.vswitchd_env))
         self.pid = self._pid("ovs-vswitchd")
         self.vswitchd = Unixctl(os.path.join(
             self.dir, "ovs-vswitchd.%d.ctl" % self.pid))
@@ -262,8 +274,8 @@ def offload_state(sb):
             int(block["Offloaded flows"]))
 
 
-def dp_flows(sb):
-    text = sb.appctl("dpctl/show", "dummy@ovs-dummy")
+def dp_flows(sb, dp="dummy@ovs-dummy"):
+    text = sb.appctl("dpctl/show", dp)
     m = re.search(r"flows:\s*(\d+)", text)
     if not m:
         die("no flow count in dpctl/show:\n" + text)
@@ -564,6 +576,214 @@ def wl_full(tree, p):
     return out
 
 
+# ---------------------------------------------------------------------------
+# DPDK workloads (--dpdk, as root, hugepages reserved by bench.sh): the
+# userspace datapath as a DPDK user runs it, one PMD thread on core 1 with
+# real receive bursts.  The input port is DPDK's net_pcap PMD reading a pcap
+# of K flows (one packet each) in a loop (infinite_rx=1), the output port
+# net_null (no-rx=1).  The rte_flow emulator of the patched tree
+# (tests/librte-flow-emu.so) is preloaded into both builds: it marks the
+# packets of partially offloaded flows in net_pcap's receive burst, so that
+# the PMD takes the mark path, and it forwards those of fully offloaded
+# flows to net_null itself.  For partial offload only net_pcap is
+# emulated, so the full offload that both builds try first (an output to
+# another DPDK port) is refused and they fall back to a mark; for full
+# offload both ports are.  The emulator looks rules up one by one, in the
+# PMD thread's receive call, for both builds alike: at K = 1,000 its cost
+# dominates the cycles per packet and dilutes the ratio.
+
+DPDK_EXTRA = "--no-pci --in-memory --log-level=pmd.*:error"
+DPDK_MODES = ("off", "partial", "full")
+DPDK_KS = (1, 1000)
+
+
+def write_pcap(path, n_flows, min_packets=32):
+    """A pcap of one packet per flow (packet_hex()), all of them repeated
+    until the file has at least 'min_packets', a receive burst."""
+    reps = max(1, -(-min_packets // n_flows))
+    packets = [bytes.fromhex(packet_hex(i)) for i in range(n_flows)]
+    with open(path, "wb") as f:
+        f.write((0xa1b2c3d4).to_bytes(4, "little") + (2).to_bytes(2, "little")
+                + (4).to_bytes(2, "little") + bytes(8)
+                + (65535).to_bytes(4, "little") + (1).to_bytes(4, "little"))
+        for _ in range(reps):
+            for pkt in packets:
+                f.write(bytes(8) + len(pkt).to_bytes(4, "little") * 2 + pkt)
+
+
+def dpdk_sandbox(tree, p, offload, emulated, extra=None, emu_env=None):
+    """A sandbox with DPDK initialized and br0 (userspace datapath) with
+    the output port pout (net_null); the input port comes later
+    (dpdk_add_input()).  'emulated': the DPDK devices whose rte_flow the
+    emulator takes."""
+    cfg = dict(offload_config(offload), **{"dpdk-init": "true",
+                                           "dpdk-extra": DPDK_EXTRA})
+    cfg.update(extra or {})
+    sb = Sandbox(tree, cfg, dpdk_env=dict({
+        "LD_PRELOAD": p.emu_lib,
+        "RTE_FLOW_EMU_PORTS": ",".join(emulated)}, **(emu_env or {})))
+    try:
+        sb.run("ovs-vsctl", "add-br", "br0", "--",
+               "set", "bridge", "br0", "datapath_type=netdev", "--",
+               "add-port", "br0", "pout", "--",
+               "set", "Interface", "pout", "type=dpdk",
+               "options:dpdk-devargs=net_null0,no-rx=1",
+               "ofport_request=100")
+        # ovs-vsctl may return before the bridge's OpenFlow socket exists.
+        mgmt = os.path.join(sb.dir, "br0.mgmt")
+        deadline = time.monotonic() + TIMEOUT
+        while not os.path.exists(mgmt):
+            if time.monotonic() > deadline:
+                die("no %s" % mgmt)
+            time.sleep(0.01)
+        sb.run("ovs-ofctl", "del-flows", "br0")
+        sb.run("ovs-ofctl", "add-flow", "br0",
+               "priority=10,dl_src=02:ff:ff:ff:ff:ff,actions=drop")
+        sb.run("ovs-ofctl", "add-flow", "br0",
+               "priority=1,actions=output:100")
+    except BaseException:
+        sb.stop()
+        raise
+    return sb
+
+
+def dpdk_add_input(sb, pcap, loop):
+    sb.run("ovs-vsctl", "add-port", "br0", "pin", "--",
+           "set", "Interface", "pin", "type=dpdk",
+           "options:dpdk-devargs=net_pcap0,rx_pcap=%s,infinite_rx=%d"
+           % (pcap, 1 if loop else 0), "ofport_request=1")
+    error = sb.run("ovs-vsctl", "get", "Interface", "pin", "error").strip()
+    if error not in ("[]", '""'):
+        die("DPDK port pin: %s" % error)
+
+
+def pout_tx(sb):
+    """Packets net_null sent, from the device's own counters, whoever sent
+    them (the PMD thread or the emulator)."""
+    text = sb.appctl("dpctl/show", "-s", "netdev@ovs-netdev")
+    m = re.search(r"port \d+: pout .*?TX packets:(\d+)", text, re.S)
+    if not m:
+        die("no TX packets for pout in dpctl/show -s:\n" + text)
+    return int(m.group(1))
+
+
+def n_offloaded(sb, kind):
+    text = sb.appctl("dpctl/dump-flows", "-m")
+    return text.count("offloaded:%s," % kind)
+
+
+def dpdk_offload_stats(sb):
+    """(enqueued, inserted, mean latency us, latency stddev us) of the
+    offload threads, from dpctl/offload-stats-show (both builds)."""
+    text = sb.appctl("dpctl/offload-stats-show")
+    vals = []
+    for name in (r"Enqueued offloads", r"Inserted offloads",
+                 r"Cumulative Average latency \(us\)",
+                 r"Cumulative Latency stddev \(us\)"):
+        m = re.search(r"Total\s+%s:\s*(\d+)" % name, text)
+        if not m:
+            die("no '%s' in dpctl/offload-stats-show:\n%s" % (name, text))
+        vals.append(int(m.group(1)))
+    return tuple(vals)
+
+
+def wl_dpdk_forward(tree, p):
+    """For each mode and K: PMD cycles per packet (busy and idle cycles of
+    the PMD thread over the packets pout sent; under full offload the
+    emulator forwards in the PMD thread's receive call) and packets per
+    second, over p.dpdk_seconds once the K flows are in place."""
+    out = {}
+    for mode in DPDK_MODES:
+        emulated = ["net_pcap0"] + (["net_null0"] if mode == "full" else [])
+        for k in DPDK_KS:
+            sb = dpdk_sandbox(tree, p, mode != "off", emulated)
+            try:
+                dpdk_add_input(sb, p.pcaps[k], loop=True)
+                kind = {"partial": "partial", "full": "yes"}.get(mode)
+                deadline = time.monotonic() + TIMEOUT
+                while (dp_flows(sb, "netdev@ovs-netdev") != k
+                       or (kind and n_offloaded(sb, kind) != k)):
+                    if time.monotonic() > deadline:
+                        die("%s, K=%d: %d flows, %d offloaded"
+                            % (mode, k, dp_flows(sb, "netdev@ovs-netdev"),
+                               n_offloaded(sb, kind) if kind else 0))
+                    time.sleep(0.05)
+                time.sleep(0.5)
+                sb.appctl("dpif-netdev/pmd-stats-clear")
+                tx0, t0 = pout_tx(sb), time.monotonic()
+                time.sleep(p.dpdk_seconds)
+                tx1, t1 = pout_tx(sb), time.monotonic()
+                st = pmd_stats(sb)
+            finally:
+                sb.stop()
+            sent = tx1 - tx0
+            received = st["packets received"]
+            if mode == "full" and received > sent / 100:
+                die("full offload, K=%d: the PMD received %d packets, pout "
+                    "sent %d" % (k, received, sent))
+            if mode == "partial" and st["phwol hits"] < received * 0.99:
+                die("partial offload, K=%d: %d of %d packets on the mark "
+                    "path" % (k, st["phwol hits"], received))
+            if sent <= 0:
+                die("%s, K=%d: pout sent nothing" % (mode, k))
+            cycles = st["processing cycles"] + st["idle cycles"]
+            out["dpdk_%s_k%d_cpp" % (mode, k)] = cycles / sent
+            out["dpdk_%s_k%d_pps" % (mode, k)] = sent / (t1 - t0)
+    return out
+
+
+def wl_dpdk_insert(tree, p):
+    """N flows, one packet each, read once (infinite_rx=0): flows offloaded
+    per second from the first offload request until all N are inserted
+    (both ports emulated: full offload, one rte_flow rule per flow), for
+    1 and 2 offload threads; the mean and standard deviation of the
+    offload latency that dpctl/offload-stats-show reports.  The emulator
+    does not apply its rules to the received packets (RTE_FLOW_EMU_RX=off):
+    its one-by-one lookup in the PMD thread would make each upcall the
+    slower the more rules are in place, and the run measure it."""
+    out = {}
+    for threads in (1, 2):
+        # No PMD thread until the input port is in place: one that polled
+        # it at once would receive the packets, read only once, before
+        # ofproto knows the port, and lose their upcalls.
+        sb = dpdk_sandbox(tree, p, True, ["net_pcap0", "net_null0"],
+                          {"n-offload-threads": str(threads),
+                           "pmd-cpu-mask": "0x0"},
+                          {"RTE_FLOW_EMU_RX": "off"})
+        try:
+            # The revalidators start with a limit of 10,000 datapath flows
+            # and raise it as they see dumps go fast: an upcall beyond it
+            # fails, and its packet does not come back.
+            sb.appctl("upcall/set-flow-limit", str(2 * p.insert_flows))
+            dpdk_add_input(sb, p.pcaps["insert"], loop=False)
+            sb.run("ovs-vsctl", "set", "Open_vSwitch", ".",
+                   "other_config:pmd-cpu-mask=%s"
+                   % BASE_CONFIG["pmd-cpu-mask"])
+            deadline = time.monotonic() + TIMEOUT
+            first = None
+            while True:
+                enq, ins, lat, sd = dpdk_offload_stats(sb)
+                now = time.monotonic()
+                if first is None and enq + ins > 0:
+                    first = now
+                if ins >= p.insert_flows:
+                    break
+                if now > deadline:
+                    die("%d offload threads: %d of %d flows inserted"
+                        % (threads, ins, p.insert_flows))
+                time.sleep(0.01)
+            flows = dp_flows(sb, "netdev@ovs-netdev")
+            if flows != p.insert_flows:
+                die("%d datapath flows, expected %d" % (flows,
+                                                        p.insert_flows))
+        finally:
+            sb.stop()
+        out["dpdk_insert_t%d_rate" % threads] = ins / max(now - first, 1e-3)
+        out["dpdk_insert_t%d_lat" % threads] = lat
+        out["dpdk_insert_t%d_sd" % threads] = sd
+    return out
+
+
 # (key, workload, unit, description, better)
 METRICS = [
     ("setup_rate", "flow setup + offload", "flows/s",
@@ -597,6 +817,42 @@ METRICS = [
      "a reason recorded (dpif/offload/why)", "lower"),
     ("limit_put_reasons", "layer only: put, 1,000 reasons", "ns/op",
      "a put forgets its flow's reason", "lower"),
+    ("dpdk_off_k1_cpp", "DPDK K=1, offload off", "cycles/pkt",
+     "PMD cycles / packets out (net_pcap->net_null)", "lower"),
+    ("dpdk_off_k1_pps", "  packets/s", "pkt/s",
+     "packets out per second, one PMD", "higher"),
+    ("dpdk_partial_k1_cpp", "DPDK K=1, marks", "cycles/pkt",
+     "PMD cycles / packets out (net_pcap->net_null)", "lower"),
+    ("dpdk_partial_k1_pps", "  packets/s", "pkt/s",
+     "packets out per second, one PMD", "higher"),
+    ("dpdk_full_k1_cpp", "DPDK K=1, full, emulated", "cycles/pkt",
+     "PMD cycles / packets out (net_pcap->net_null)", "lower"),
+    ("dpdk_full_k1_pps", "  packets/s", "pkt/s",
+     "packets out per second, one PMD", "higher"),
+    ("dpdk_off_k1000_cpp", "DPDK K=1000, offload off", "cycles/pkt",
+     "PMD cycles / packets out (net_pcap->net_null)", "lower"),
+    ("dpdk_off_k1000_pps", "  packets/s", "pkt/s",
+     "packets out per second, one PMD", "higher"),
+    ("dpdk_partial_k1000_cpp", "DPDK K=1000, marks", "cycles/pkt",
+     "PMD cycles / packets out (net_pcap->net_null)", "lower"),
+    ("dpdk_partial_k1000_pps", "  packets/s", "pkt/s",
+     "packets out per second, one PMD", "higher"),
+    ("dpdk_full_k1000_cpp", "DPDK K=1000, full, emulated", "cycles/pkt",
+     "PMD cycles / packets out (net_pcap->net_null)", "lower"),
+    ("dpdk_full_k1000_pps", "  packets/s", "pkt/s",
+     "packets out per second, one PMD", "higher"),
+    ("dpdk_insert_t1_rate", "DPDK insertion, 1 thread", "flows/s",
+     "first offload request to N inserted", "higher"),
+    ("dpdk_insert_t1_lat", "  latency, mean", "us",
+     "dpctl/offload-stats-show", "lower"),
+    ("dpdk_insert_t1_sd", "  latency, stddev", "us",
+     "dpctl/offload-stats-show", "lower"),
+    ("dpdk_insert_t2_rate", "DPDK insertion, 2 threads", "flows/s",
+     "first offload request to N inserted", "higher"),
+    ("dpdk_insert_t2_lat", "  latency, mean", "us",
+     "dpctl/offload-stats-show", "lower"),
+    ("dpdk_insert_t2_sd", "  latency, stddev", "us",
+     "dpctl/offload-stats-show", "lower"),
 ]
 
 
@@ -604,23 +860,29 @@ METRICS = [
 SIZES = {
     False: dict(rounds=5, flows=20000, packets=300000, churn_flows=1000,
                 churn_seconds=10, limit_ops=1000000, ir_packets=20000,
-                ir_rounds=2),
+                ir_rounds=2, dpdk_seconds=5, insert_flows=20000),
     True: dict(rounds=5, flows=2000, packets=30000, churn_flows=500,
                churn_seconds=3, limit_ops=200000, ir_packets=2000,
-               ir_rounds=1),
+               ir_rounds=1, dpdk_seconds=1, insert_flows=5000),
 }
 
 
 def run_round(build, tree, p, round_no):
     results = {}
-    steps = [("setup", lambda: wl_setup(tree, p)),
-             ("forward-offload", lambda: wl_forward(tree, p, True)),
-             ("forward-plain", lambda: wl_forward(tree, p, False)),
-             ("churn", lambda: wl_churn(tree, p))]
-    if round_no < p.ir_rounds:
-        steps += [("instr-offload", lambda: wl_forward_ir(tree, p, True)),
-                  ("instr-plain", lambda: wl_forward_ir(tree, p, False))]
-    if build == "patched":
+    steps = []
+    if not p.only_dpdk:
+        steps += [("setup", lambda: wl_setup(tree, p)),
+                  ("forward-offload", lambda: wl_forward(tree, p, True)),
+                  ("forward-plain", lambda: wl_forward(tree, p, False)),
+                  ("churn", lambda: wl_churn(tree, p))]
+        if round_no < p.ir_rounds:
+            steps += [("instr-offload",
+                       lambda: wl_forward_ir(tree, p, True)),
+                      ("instr-plain", lambda: wl_forward_ir(tree, p, False))]
+    if p.dpdk:
+        steps += [("dpdk-forward", lambda: wl_dpdk_forward(tree, p)),
+                  ("dpdk-insert", lambda: wl_dpdk_insert(tree, p))]
+    if build == "patched" and not p.only_dpdk:
         steps.append(("full-offload", lambda: wl_full(tree, p)))
         steps.append(("limit", lambda: wl_limit(tree, p)))
     for name, fn in steps:
@@ -738,7 +1000,12 @@ def main():
     ap.add_argument("--rounds", type=int)
     ap.add_argument("--flows", type=int, help="N, setup workload")
     ap.add_argument("--packets", type=int, help="M, forwarding workloads")
+    ap.add_argument("--dpdk", action="store_true",
+                    help="also the DPDK workloads (root, hugepages)")
+    ap.add_argument("--only-dpdk", action="store_true",
+                    help="only the DPDK workloads")
     p = ap.parse_args()
+    p.dpdk = p.dpdk or p.only_dpdk
 
     p.fwd_flows = 64
     for key, value in SIZES[p.quick].items():
@@ -748,6 +1015,19 @@ def main():
         ap.error("bad sizes")
 
     os.makedirs(p.out, exist_ok=True)
+    if p.dpdk:
+        p.emu_lib = os.path.join(os.path.abspath(p.patched), "tests",
+                                 "librte-flow-emu.so")
+        if not os.path.exists(p.emu_lib):
+            ap.error("%s is missing" % p.emu_lib)
+        p.pcaps = {}
+        for k in DPDK_KS:
+            p.pcaps[k] = os.path.join(os.path.abspath(p.out),
+                                      "dpdk-k%d.pcap" % k)
+            write_pcap(p.pcaps[k], k)
+        p.pcaps["insert"] = os.path.join(os.path.abspath(p.out),
+                                         "dpdk-insert.pcap")
+        write_pcap(p.pcaps["insert"], p.insert_flows, 1)
     trees = {"base": os.path.abspath(p.base),
              "patched": os.path.abspath(p.patched)}
     raw = {"base": [], "patched": []}
@@ -770,7 +1050,8 @@ def main():
                    "params": {k: getattr(p, k) for k in
                               ("flows", "fwd_flows", "packets",
                                "churn_flows", "churn_seconds", "limit_ops",
-                               "ir_packets", "ir_rounds")},
+                               "ir_packets", "ir_rounds", "dpdk",
+                               "dpdk_seconds", "insert_flows")},
                    "raw": raw, "summary": rows}, f, indent=1)
     with open(os.path.join(p.out, "results.csv"), "w", newline="") as f:
         w = csv.writer(f)

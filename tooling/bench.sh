@@ -5,6 +5,9 @@
 #
 #   bench.sh [--quick]      QUICK=1 from the Makefile
 #
+# As root it also runs the DPDK workloads (bench.py --dpdk): hugepages are
+# reserved as for 'make check-dpdk' and given back at the end.
+#
 # Both builds are incremental: a second run rebuilds only what changed.
 . "$(dirname "$0")/lib.sh"
 
@@ -23,6 +26,19 @@ for t in "$BASE_TREE" "$TREE"; do
 done
 command -v valgrind >/dev/null || die "valgrind is missing: run 'make deps'"
 
+# The DPDK workloads need root for hugepages (BENCH_NO_DPDK=1 leaves them
+# out), and the rte_flow emulator of the patched tree, preloaded into both
+# builds.
+dpdk=
+if [ "$(id -u)" = 0 ] && [ -z "${BENCH_NO_DPDK:-}" ]; then
+    "$TOOLING/build.sh" "$TREE" tests/librte-flow-emu.so
+    trap hugepages_restore EXIT
+    hugepages_reserve "${HUGEPAGES:-1024}"
+    dpdk=--dpdk
+else
+    say "no DPDK workloads (they need root, for hugepages)"
+fi
+
 # shellcheck disable=SC2086
-exec /usr/bin/python3 "$TOOLING/bench.py" $quick ${BENCH_ARGS:-} \
+/usr/bin/python3 "$TOOLING/bench.py" $quick $dpdk ${BENCH_ARGS:-} \
     --base "$BASE_TREE" --patched "$TREE" --out "$BUILD/bench"

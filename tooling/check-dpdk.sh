@@ -25,32 +25,8 @@ fi
 "$TOOLING/tree.sh" --auto "$TREE"
 "$TOOLING/build.sh" "$TREE"
 
-nr_file=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
-want=${HUGEPAGES:-1024}
-old_nr=$(cat "$nr_file")
-mounted=
-cleanup() {
-    if [ -n "$mounted" ]; then
-        umount /dev/hugepages || true
-    fi
-    echo "$old_nr" > "$nr_file" || true
-}
-trap cleanup EXIT
-
-free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
-if [ "$free" -lt "$want" ]; then
-    echo $((old_nr + want - free)) > "$nr_file"
-    free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
-    [ "$free" -ge "$want" ] ||
-        die "could reserve only $free of $want 2 MB hugepages"
-    say "reserved $want 2 MB hugepages"
-fi
-if ! grep -q ' hugetlbfs ' /proc/mounts; then
-    mkdir -p /dev/hugepages
-    mount -t hugetlbfs nodev /dev/hugepages
-    mounted=yes
-    say "mounted hugetlbfs on /dev/hugepages"
-fi
+trap hugepages_restore EXIT
+hugepages_reserve "${HUGEPAGES:-1024}"
 
 log=$TREE/tests/$target-output.log
 say "running '$target' in ${TREE#$TOP/} (TESTSUITEFLAGS=${TESTSUITEFLAGS:-})"

@@ -95,3 +95,37 @@ build_asan_tree() {
     TREE_CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined" \
         "$TOOLING/build.sh" "$ASAN_TREE"
 }
+
+# DPDK's memory (check-dpdk.sh, bench.sh), as root: hugepages_reserve N makes
+# sure N 2 MB hugepages are free, reserving more if needed, and that
+# hugetlbfs is mounted on /dev/hugepages; hugepages_restore (for an EXIT
+# trap) puts back what it changed.
+HUGEPAGES_NR_FILE=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+hugepages_old_nr=
+hugepages_mounted=
+hugepages_reserve() {
+    local want=$1 free
+    hugepages_old_nr=$(cat "$HUGEPAGES_NR_FILE")
+    free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+    if [ "$free" -lt "$want" ]; then
+        echo $((hugepages_old_nr + want - free)) > "$HUGEPAGES_NR_FILE"
+        free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+        [ "$free" -ge "$want" ] ||
+            die "could reserve only $free of $want 2 MB hugepages"
+        say "reserved $want 2 MB hugepages"
+    fi
+    if ! grep -q ' hugetlbfs ' /proc/mounts; then
+        mkdir -p /dev/hugepages
+        mount -t hugetlbfs nodev /dev/hugepages
+        hugepages_mounted=yes
+        say "mounted hugetlbfs on /dev/hugepages"
+    fi
+}
+hugepages_restore() {
+    if [ -n "$hugepages_mounted" ]; then
+        umount /dev/hugepages || true
+    fi
+    if [ -n "$hugepages_old_nr" ]; then
+        echo "$hugepages_old_nr" > "$HUGEPAGES_NR_FILE" || true
+    fi
+}
