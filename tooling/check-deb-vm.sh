@@ -41,12 +41,12 @@ wait_for() {
     return 1
 }
 
-# The .deb files of packages $2... in folder $1.
+# The .deb files of packages $3... of version $2 in folder $1.
 debs() {
-    local dir=$1 p f
-    shift
+    local dir=$1 v=$2 p f
+    shift 2
     for p in "$@"; do
-        f=$(ls "$dir/${p}_"*.deb 2>/dev/null | head -1)
+        f=$(ls "$dir/${p}_${v}_"*.deb 2>/dev/null | head -1 || true)
         [ -n "$f" ] || fail "no $p package in $dir"
         printf '%s\n' "$f"
     done
@@ -81,7 +81,8 @@ chmod 755 /usr/sbin/policy-rc.d
 ok "none of $PKGS openvswitch-switch-dpdk"
 
 step "install Debian's own packages, $debian_version"
-dpkg -i $(debs "$debian" $PKGS) > /tmp/dpkg-debian.log 2>&1 ||
+files=$(debs "$debian" "$debian_version" $PKGS) || exit 1
+dpkg -i $files > /tmp/dpkg-debian.log 2>&1 ||
     { cat /tmp/dpkg-debian.log; fail "dpkg -i of Debian's packages"; }
 for p in $PKGS; do
     [ "$(pkg_version "$p")" = "$debian_version" ] ||
@@ -108,7 +109,8 @@ echo '# check-deb: an operator edit' >> /etc/default/openvswitch-switch
 ok "Open_vSwitch $uuid, system-id $system_id, bridge br-keep"
 
 step "upgrade to ours, $version, while it runs"
-dpkg -i $(debs "$ours" $PKGS openvswitch-switch-dpdk) > /tmp/dpkg-ours.log 2>&1 ||
+files=$(debs "$ours" "$version" $PKGS openvswitch-switch-dpdk) || exit 1
+dpkg -i $files > /tmp/dpkg-ours.log 2>&1 ||
     { cat /tmp/dpkg-ours.log; fail "dpkg -i of our packages"; }
 for p in $PKGS openvswitch-switch-dpdk; do
     [ "$(pkg_version "$p")" = "$version" ] ||
@@ -206,10 +208,12 @@ ovs-vswitchd --version | grep '^DPDK 22.11' >/dev/null ||
     fail "/usr/sbin/ovs-vswitchd is not the DPDK build"
 # DPDK's memory: 2 MB hugepages on the hugetlbfs the VM mounts.
 echo 512 > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+[ "$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages)" -ge 512 ] ||
+    fail "could not reserve 512 hugepages in the VM"
 ovs-vsctl set Open_vSwitch . other_config:dpdk-init=true \
     other_config:dpdk-extra="--no-pci" || fail "dpdk-init"
 $init restart || fail "$init restart with the DPDK build"
-timeout=180 wait_for test "$(ovs-vsctl get Open_vSwitch . dpdk_initialized)" = true ||
+timeout=180 wait_for eval '[ "$(ovs-vsctl get Open_vSwitch . dpdk_initialized)" = true ]' ||
     fail "DPDK did not initialize"
 ok "$(ovs-appctl version | head -1), DPDK initialized"
 
@@ -217,7 +221,7 @@ step "a bridge on the userspace datapath with a DPDK software port"
 ovs-vsctl add-br br-dpdk -- set Bridge br-dpdk datapath_type=netdev \
     -- add-port br-dpdk dpdk0 -- set Interface dpdk0 type=dpdk \
        options:dpdk-devargs=net_null0 || fail "adding br-dpdk"
-timeout=120 wait_for test "$(ovs-vsctl get Interface dpdk0 ofport)" -gt 0 ||
+timeout=120 wait_for eval '[ "$(ovs-vsctl get Interface dpdk0 ofport)" -gt 0 ]' ||
     fail "dpdk0 has no OpenFlow port: $(ovs-vsctl get Interface dpdk0 error)"
 ok "dpdk0 (net_null0) is port $(ovs-vsctl get Interface dpdk0 ofport)"
 

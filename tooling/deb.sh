@@ -39,6 +39,9 @@ inputs_stamp() {
         printf 'version %s\n' "$DEB_VERSION"
         sha256sum "$BASE_TARBALL" "$0" "$TOOLING/packages-deb" \
                   "$TOOLING"/debian/* | awk '{print $1}'
+        # The build dependencies as installed (a new DPDK, compiler, ...).
+        sed -e 's/#.*//' -e 's/=.*//' -e '/^[[:space:]]*$/d' \
+            "$TOOLING/packages-deb" | xargs dpkg-query -W 2>/dev/null || true
         series_files | xargs sha256sum | awk '{print $1}'
     } | sha256sum | awk '{print $1}'
 }
@@ -158,6 +161,16 @@ if ! (cd "$src" &&
     tail -40 "$DEB_DIR/build.log" >&2
     die "dpkg-buildpackage failed (${DEB_DIR#$TOP/}/build.log)"
 fi
+# The packaged configuration (Debian's configure flags, the version
+# suffix) through the tests that compare the programs' versions.
+say "the unixctl tests in the packaged build (_debian)"
+if ! env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$HOME" LANG=C.UTF-8 \
+        make -C "$src/_debian" -j"$NPROC" check \
+        TESTSUITEFLAGS="-j$NPROC -k unixctl" >> "$DEB_DIR/build.log" 2>&1; then
+    tail -30 "$DEB_DIR/build.log" >&2
+    die "the unixctl tests failed in the packaged build (${DEB_DIR#$TOP/}/build.log)"
+fi
+
 dpkg-deb -c "$DEB_DIR"/src/openvswitch-switch-dpdk_*.deb |
     grep ' \./usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk$' >/dev/null ||
     die "openvswitch-switch-dpdk has no ovs-vswitchd-dpdk"

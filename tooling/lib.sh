@@ -99,17 +99,19 @@ build_asan_tree() {
 # DPDK's memory (check-dpdk.sh, bench.sh), as root: hugepages_reserve N makes
 # sure N 2 MB hugepages are free, reserving more if needed, and that
 # hugetlbfs is mounted on /dev/hugepages; hugepages_restore (for an EXIT
-# trap) puts back what it changed.
+# trap) puts back what it changed, and only that.
 HUGEPAGES_NR_FILE=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+HUGEPAGES_FREE_FILE=/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages
 hugepages_old_nr=
 hugepages_mounted=
 hugepages_reserve() {
-    local want=$1 free
-    hugepages_old_nr=$(cat "$HUGEPAGES_NR_FILE")
-    free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+    local want=$1 free old
+    old=$(cat "$HUGEPAGES_NR_FILE")
+    free=$(cat "$HUGEPAGES_FREE_FILE")
     if [ "$free" -lt "$want" ]; then
-        echo $((hugepages_old_nr + want - free)) > "$HUGEPAGES_NR_FILE"
-        free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+        hugepages_old_nr=$old
+        echo $((old + want - free)) > "$HUGEPAGES_NR_FILE"
+        free=$(cat "$HUGEPAGES_FREE_FILE")
         [ "$free" -ge "$want" ] ||
             die "could reserve only $free of $want 2 MB hugepages"
         say "reserved $want 2 MB hugepages"
