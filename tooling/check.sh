@@ -72,7 +72,7 @@ python3 "$TOOLING/testsummary.py" "$log" "${KNOWN#$TOP/}" ${expect:-} ||
 # offload suite (about a minute, as root) and the tc offload suite (in VMs
 # on a kernel without openvswitch and tc flower: about 3 minutes here),
 # then builds the Debian packages and checks them installed (make deb,
-# make check-deb: about 4 and 7 minutes).
+# make check-deb: about 4 and 5 minutes).
 if [ $mode = patched ] && [ -z "${TESTSUITEFLAGS:-}" ]; then
     "$TOOLING/check-experimental-api.sh" || status=1
     "$TOOLING/check-asan.sh" || status=1
