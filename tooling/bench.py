@@ -103,12 +103,16 @@ def packet_hex(src_index):
 class Sandbox:
     """ovsdb-server + ovs-vswitchd of one build in a temporary directory."""
 
-    def __init__(self, tree, other_config, wrapper=(), dpdk_env=None):
+    def __init__(self, tree, other_config, wrapper=(), dpdk_env=None,
+                 cpus=None):
         """With 'dpdk_env' (a dict, "{dir}" in a value stands for the
         sandbox's directory), ovs-vswitchd runs without --enable-dummy and
-        with those variables added to its environment (DPDK workloads)."""
+        with those variables added to its environment (DPDK workloads).
+        With 'cpus' (a set of CPU numbers), ovs-vswitchd starts with that
+        CPU affinity, which its threads other than the PMD threads keep."""
         self.tree = os.path.abspath(tree)
         self.wrapper = list(wrapper)
+        self.cpus = cpus
         self.dir = tempfile.mkdtemp(prefix="ovs-bench.")
         self.vswitchd_env = None
         if dpdk_env is not None:
@@ -128,8 +132,9 @@ class Sandbox:
             self.stop()
             raise
 
-    def run(self, *args, wrapper=(), env=None):
+    def run(self, *args, wrapper=(), env=None, cpus=None):
         env = env or self.env
+        preexec = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
         prog = args[0]
         for sub in ("utilities", "vswitchd", "ovsdb"):
             path = os.path.join(self.tree, sub, prog)
@@ -141,12 +146,14 @@ class Sandbox:
             with open(os.path.join(self.dir, "wrapper.log"), "w") as log:
                 res = subprocess.run(list(wrapper) + [path] + list(args[1:]),
                                      env=env, cwd=self.dir, stdout=log,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT,
+                                     preexec_fn=preexec)
             if res.returncode:
                 die("%s failed" % " ".join(args))
             return ""
         res = subprocess.run([path] + list(args[1:]), env=env,
-                             cwd=self.dir, capture_output=True, text=True)
+                             cwd=self.dir, capture_output=True, text=True,
+                             preexec_fn=preexec)
         if res.returncode:
             die("%s failed: %s" % (" ".join(args), res.stderr.strip()))
         return res.stdout
@@ -172,7 +179,7 @@ class Sandbox:
                      wrapper=self.wrapper)
         else:
             self.run("ovs-vswitchd", *opts, wrapper=self.wrapper,
-                     env=dict(self.env, **self.vswitchd_env))
+                     env=dict(self.env, **self.vswitchd_env), cpus=self.cpus)
         self.pid = self._pid("ovs-vswitchd")
         self.vswitchd = Unixctl(os.path.join(
             self.dir, "ovs-vswitchd.%d.ctl" % self.pid))
@@ -593,6 +600,9 @@ def wl_full(tree, p):
 # dominates the cycles per packet and dilutes the ratio.
 
 DPDK_EXTRA = "--no-pci --in-memory --log-level=pmd.*:error"
+# The core of the threads other than the PMD thread (BASE_CONFIG gives the
+# PMD thread core 1).
+DPDK_MAIN_CORE = 0
 DPDK_MODES = ("off", "partial", "full")
 DPDK_KS = (1, 1000)
 
@@ -619,9 +629,15 @@ def dpdk_sandbox(tree, p, offload, emulated, extra=None, emu_env=None):
     cfg = dict(offload_config(offload), **{"dpdk-init": "true",
                                            "dpdk-extra": DPDK_EXTRA})
     cfg.update(extra or {})
+    # The PMD thread gets core 1 (pmd-cpu-mask) and the other threads
+    # core 0, as on a host whose PMD cores are kept for them: otherwise the
+    # offload, handler and revalidator threads take their CPU time from the
+    # PMD thread whenever core 0 is busy, and the figures measure the
+    # scheduler.
     sb = Sandbox(tree, cfg, dpdk_env=dict({
         "LD_PRELOAD": p.emu_lib,
-        "RTE_FLOW_EMU_PORTS": ",".join(emulated)}, **(emu_env or {})))
+        "RTE_FLOW_EMU_PORTS": ",".join(emulated)}, **(emu_env or {})),
+        cpus={DPDK_MAIN_CORE})
     try:
         sb.run("ovs-vsctl", "add-br", "br0", "--",
                "set", "bridge", "br0", "datapath_type=netdev", "--",
