@@ -81,7 +81,11 @@ if [ ! -d "$TREE/.git" ]; then
     [ $check_clean = yes ] && exit 0
     [ -e "$TREE" ] && die "$TREE exists but is not a git repository: remove it"
     materialize "$TREE"
-    say "${TREE#$TOP/}: base + $(series_files | wc -l) patches"
+    if [ $base_only = yes ]; then
+        say "${TREE#$TOP/}: the base, unpatched"
+    else
+        say "${TREE#$TOP/}: base + $(series_files | wc -l) patches"
+    fi
     exit 0
 fi
 
