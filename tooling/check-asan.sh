@@ -4,7 +4,7 @@
 # the unit suite run in it.  Any sanitizer report, a leak included, fails
 # the test that caused it, so this fails.
 #
-#   check-asan.sh
+#   check-asan.sh [--build-only]
 #
 # The tree (see build_asan_tree in lib.sh) has DPDK built in; the unit
 # tests don't start DPDK, but its code is linked.  TESTSUITEFLAGS replaces
@@ -16,6 +16,16 @@
 # ofproto-dpif and pmd offload tests, the tc parsers, and dpctl.
 SELECTION=${TESTSUITEFLAGS:--k offload -k dpctl -k dpif-netdev}
 
+case ${1:-} in
+    ''|--build-only) ;;
+    *) die "unknown option $1 (usage: check-asan.sh [--build-only])";;
+esac
+
+if [ "${1:-}" = --build-only ]; then
+    # The testsuite too, which 'make check' would build.
+    build_asan_tree all tests/testsuite
+    exit 0
+fi
 build_asan_tree
 
 # tests/atlocal turns leak detection off (upstream's minor leaks); turn it

@@ -35,6 +35,21 @@ else
 fi
 "$TOOLING/build.sh" "$TREE"
 
+# The whole check (no TESTSUITEFLAGS) of the patched tree runs more stages
+# after the unit suite (below); the two of them that need a build of their
+# own, the sanitizer tree and the Debian packages, are built next to the
+# unit suite, at idle CPU priority (tooling/check-prebuild.sh).
+full=no
+if [ $mode = patched ] && [ -z "${TESTSUITEFLAGS:-}" ]; then
+    full=yes
+    prebuild_log=$BUILD/check-prebuild.log
+    say "building build/asan and the Debian packages in the background" \
+        "(log in ${prebuild_log#$TOP/})"
+    setsid "$TOOLING/check-prebuild.sh" > "$prebuild_log" 2>&1 &
+    prebuild_pid=$!
+    trap 'kill -- -$prebuild_pid 2>/dev/null || true' EXIT
+fi
+
 # Most tests spend their time waiting (timers, daemons starting), not
 # computing: two jobs per core finish the suite in about half the time of
 # one per core, and RECHECK catches a test that this makes miss a deadline.
@@ -65,15 +80,23 @@ status=0
 python3 "$TOOLING/testsummary.py" "$log" "${KNOWN#$TOP/}" ${expect:-} ||
     status=$?
 
-# The whole check (no TESTSUITEFLAGS) of the patched tree also builds the
-# DPDK offload code with ALLOW_EXPERIMENTAL_API (seconds), the sanitizer
-# gate (a second build, with ASan and UBSan, and the offload unit tests in
-# it: about 10 minutes), runs the DPDK
-# offload suite (about a minute, as root) and the tc offload suite (in VMs
-# on a kernel without openvswitch and tc flower: about 3 minutes here),
-# then builds the Debian packages and checks them installed (make deb,
-# make check-deb: about 4 and 5 minutes).
-if [ $mode = patched ] && [ -z "${TESTSUITEFLAGS:-}" ]; then
+# The whole check (no TESTSUITEFLAGS) of the patched tree then builds the
+# DPDK offload code with ALLOW_EXPERIMENTAL_API (seconds), runs the
+# sanitizer gate (the offload unit tests in build/asan), the DPDK offload
+# suite (as root) and the tc offload suite (in VMs on a kernel without
+# openvswitch and tc flower), and checks the Debian packages installed
+# (make check-deb).  It waits first for the background builds; make deb
+# then only checks that the packages are up to date.
+if [ $full = yes ]; then
+    start=$(date +%s)
+    if wait $prebuild_pid; then
+        say "background builds done ($(( $(date +%s) - start ))s more after the testsuite)"
+    else
+        say "background builds failed; the stages below build again:"
+        tail -20 "$prebuild_log"
+    fi
+    trap - EXIT
+    grep -E '^check-prebuild.sh: ' "$prebuild_log" || true
     "$TOOLING/check-experimental-api.sh" || status=1
     "$TOOLING/check-asan.sh" || status=1
     "$TOOLING/check-dpdk.sh" --offloads || status=1

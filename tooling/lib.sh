@@ -88,12 +88,14 @@ known_failure_numbers() {
 # in build/asan, so it follows patches/ even when build/ovs has commits that
 # are not exported yet) with the configure flags of build/ovs, DPDK
 # included, without --enable-Werror (sanitizer builds warn where GCC's
-# analysis changes with the instrumentation).
+# analysis changes with the instrumentation), and with -msse4.2, so that
+# the AVX512 DPIF and its tests (dpif_avx512 variants) are built and run
+# where the CPU has AVX512.  Arguments: make targets.
 build_asan_tree() {
     "$TOOLING/tree.sh" --force "$ASAN_TREE"
     TREE_CONFIGURE_FLAGS="--with-dpdk=shared PYTHON3=/usr/bin/python3" \
-    TREE_CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined" \
-        "$TOOLING/build.sh" "$ASAN_TREE"
+    TREE_CFLAGS="-g -O1 -msse4.2 -fno-omit-frame-pointer -fsanitize=address,undefined" \
+        "$TOOLING/build.sh" "$ASAN_TREE" "$@"
 }
 
 # DPDK's memory (check-dpdk.sh, bench.sh), as root: hugepages_reserve N makes
