@@ -4,7 +4,8 @@
 #
 #   build.sh [DIR] [MAKE-TARGET...]
 #
-# TREE_CFLAGS, if set, is passed to ./configure as CFLAGS (check-asan.sh).
+# TREE_CFLAGS and TREE_LDFLAGS, if set, are passed to ./configure as CFLAGS
+# and LDFLAGS (check-asan.sh).
 . "$(dirname "$0")/lib.sh"
 
 if [ $# -gt 0 ] && [ -d "$1" ]; then
@@ -16,15 +17,18 @@ fi
 cd "$TREE"
 flags="$CONFIGURE_FLAGS ${EXTRA_CONFIGURE_FLAGS:-}"
 cflags=${TREE_CFLAGS:-}
+ldflags=${TREE_LDFLAGS:-}
+all_flags="$flags${cflags:+ CFLAGS=$cflags}${ldflags:+ LDFLAGS=$ldflags}"
 if [ ! -f config.status ] || [ ! -f Makefile ] ||
-   [ "$(cat .configure-flags 2>/dev/null)" != "$flags${cflags:+ CFLAGS=$cflags}" ]; then
-    say "configuring ${TREE#$TOP/}: ./configure $flags${cflags:+ CFLAGS='$cflags'}"
+   [ "$(cat .configure-flags 2>/dev/null)" != "$all_flags" ]; then
+    say "configuring ${TREE#$TOP/}: ./configure $flags${cflags:+ CFLAGS='$cflags'}${ldflags:+ LDFLAGS='$ldflags'}"
     rm -f .configure-flags
     ./boot.sh >boot.log 2>&1 || { cat boot.log >&2; die "./boot.sh failed"; }
     # shellcheck disable=SC2086
-    ./configure $flags ${cflags:+"CFLAGS=$cflags"} >configure.log 2>&1 ||
+    ./configure $flags ${cflags:+"CFLAGS=$cflags"} ${ldflags:+"LDFLAGS=$ldflags"} \
+        >configure.log 2>&1 ||
         { tail -30 configure.log >&2; die "./configure failed (see ${TREE#$TOP/}/configure.log)"; }
-    printf '%s\n' "$flags${cflags:+ CFLAGS=$cflags}" > .configure-flags
+    printf '%s\n' "$all_flags" > .configure-flags
 fi
 say "building ${TREE#$TOP/} (make -j$NPROC${*:+ $*})"
 make -s -j"$NPROC" V=0 "$@"

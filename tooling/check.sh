@@ -36,9 +36,9 @@ fi
 "$TOOLING/build.sh" "$TREE"
 
 # The whole check (no TESTSUITEFLAGS) of the patched tree runs more stages
-# after the unit suite (below); the two of them that need a build of their
-# own, the sanitizer tree and the Debian packages, are built next to the
-# unit suite, at idle CPU priority (tooling/check-prebuild.sh).
+# after the unit suite (below).  What they need built, the sanitizer tree
+# and the Debian packages, and lintian's check of the packages are done
+# next to the unit suite, at idle CPU priority (tooling/check-prebuild.sh).
 full=no
 if [ $mode = patched ] && [ -z "${TESTSUITEFLAGS:-}" ]; then
     full=yes
