@@ -23,6 +23,12 @@ if [ ! -f config.status ] || [ ! -f Makefile ] ||
    [ "$(cat .configure-flags 2>/dev/null)" != "$all_flags" ]; then
     say "configuring ${TREE#$TOP/}: ./configure $flags${cflags:+ CFLAGS='$cflags'}${ldflags:+ LDFLAGS='$ldflags'}"
     rm -f .configure-flags
+    # Objects built with other flags must not stay: make rebuilds only what
+    # changed, and mixed flags (e.g. -msse4.2, which changes lib/hash.h's
+    # hash) would mix code that disagrees.
+    if [ -f Makefile ]; then
+        make -s clean >/dev/null 2>&1 || true
+    fi
     ./boot.sh >boot.log 2>&1 || { cat boot.log >&2; die "./boot.sh failed"; }
     # shellcheck disable=SC2086
     ./configure $flags ${cflags:+"CFLAGS=$cflags"} ${ldflags:+"LDFLAGS=$ldflags"} \

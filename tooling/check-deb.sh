@@ -62,26 +62,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     } || die "apt-get download ${missing[*]} failed"
 fi
 
-# Run-time dependencies of what the VM installs.
-vm_pkgs=(openvswitch-common openvswitch-switch openvswitch-switch-dpdk
-         python3-openvswitch)
-deps=$(for p in "${vm_pkgs[@]}"; do
-           for d in "$DEB_DIR" "$DEBIAN_DIR"; do
-               f=$(ls "$d/${p}_"*.deb 2>/dev/null | head -1 || true)
-               [ -n "$f" ] || continue
-               dpkg-deb -f "$f" Pre-Depends Depends
-           done
-       done | sed -e 's/^[A-Za-z-]*: //' | tr ',' '\n' |
-       sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^$/d' |
-       grep -v -E "^($(IFS='|'; echo "${names[*]}"))( |\$)" | sort -u |
-       paste -sd, | sed 's/,/, /g')
-say "installing the packages' run-time dependencies on the host"
-DEBIAN_FRONTEND=noninteractive apt-get satisfy -y -q --no-install-recommends --no-remove \
-    "$deps" > "$BUILD/check-deb-apt.log" 2>&1 || {
-    tail -20 "$BUILD/check-deb-apt.log" >&2
-    die "apt-get satisfy failed"
-}
-
 # lintian: ours next to Debian's.  New errors fail; new warnings are listed.
 lint() {        # $1: a .deb; its errors and warnings, versions made neutral
     local out
@@ -120,8 +100,11 @@ run_lintian() {
     [ $new_errors = 0 ] ||
         die "lintian: $new_errors errors that Debian's own packages do not have"
 }
-# The packages and this script decide the outcome: a pass is kept for them.
-lintian_stamp=$(cat "$DEB_DIR/SHA256SUMS" "$0" | sha256sum | awk '{print $1}')
+# The packages (ours and Debian's), lintian and this script decide the
+# outcome: a pass is kept for them.
+lintian_stamp=$({ cat "$DEB_DIR/SHA256SUMS" "$0"; dpkg-query -W lintian
+                  (cd "$DEBIAN_DIR" && sha256sum -- *.deb) || true; } |
+                sha256sum | awk '{print $1}')
 report=$BUILD/check-deb-lintian.txt
 if [ "$(cat "$LINTIAN_OK" 2>/dev/null)" = "$lintian_stamp" ] && [ -f "$report" ]; then
     say "lintian passed already on these ${#names[@]} packages:"
@@ -132,6 +115,26 @@ else
     printf '%s\n' "$lintian_stamp" > "$LINTIAN_OK"
 fi
 [ $lintian_only = no ] || exit 0
+
+# Run-time dependencies of what the VM installs.
+vm_pkgs=(openvswitch-common openvswitch-switch openvswitch-switch-dpdk
+         python3-openvswitch)
+deps=$(for p in "${vm_pkgs[@]}"; do
+           for d in "$DEB_DIR" "$DEBIAN_DIR"; do
+               f=$(ls "$d/${p}_"*.deb 2>/dev/null | head -1 || true)
+               [ -n "$f" ] || continue
+               dpkg-deb -f "$f" Pre-Depends Depends
+           done
+       done | sed -e 's/^[A-Za-z-]*: //' | tr ',' '\n' |
+       sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^$/d' |
+       grep -v -E "^($(IFS='|'; echo "${names[*]}"))( |\$)" | sort -u |
+       paste -sd, | sed 's/,/, /g')
+say "installing the packages' run-time dependencies on the host"
+DEBIAN_FRONTEND=noninteractive apt-get satisfy -y -q --no-install-recommends --no-remove \
+    "$deps" > "$BUILD/check-deb-apt.log" 2>&1 || {
+    tail -20 "$BUILD/check-deb-apt.log" >&2
+    die "apt-get satisfy failed"
+}
 
 # The VM.
 "$TOOLING/vm/build.sh"

@@ -42,6 +42,9 @@ fi
 full=no
 if [ $mode = patched ] && [ -z "${TESTSUITEFLAGS:-}" ]; then
     full=yes
+    # Installing packages stays in the foreground: a kill of the background
+    # job must not stop dpkg half-way.
+    "$TOOLING/deps.sh" "$TOOLING/packages-deb"
     prebuild_log=$BUILD/check-prebuild.log
     say "building build/asan and the Debian packages in the background" \
         "(log in ${prebuild_log#$TOP/})"

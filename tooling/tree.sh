@@ -96,7 +96,14 @@ write_excludes "$TREE"
 
 if [ -d "$TREE/.git/rebase-apply" ] || [ -d "$TREE/.git/rebase-merge" ]; then
     [ $auto = yes ] && { say "${TREE#$TOP/} is in the middle of a rebase or am: building it as it is"; exit 0; }
-    die "$TREE is in the middle of a rebase or 'git am': finish or abort it first"
+    # --force (build/asan, whose re-apply an interrupted run can leave
+    # half-way): abort it, and the series is applied again below.
+    [ $force = yes ] ||
+        die "$TREE is in the middle of a rebase or 'git am': finish or abort it first"
+    say "${TREE#$TOP/}: aborting an unfinished rebase or 'git am'"
+    git -C "$TREE" am --abort >/dev/null 2>&1 ||
+        git -C "$TREE" rebase --abort >/dev/null 2>&1 ||
+        die "could not abort the rebase or 'git am' in $TREE"
 fi
 
 want=$(series_ids)
