@@ -126,6 +126,7 @@ class Sandbox:
                         OVS_PKGDATADIR=self.tree,
                         OVS_CTL_TIMEOUT="300" if self.wrapper else "30")
         self.vswitchd = None
+        self.foreground = None
         try:
             self._start(other_config)
         except BaseException:
@@ -177,12 +178,43 @@ class Sandbox:
         if self.vswitchd_env is None:
             self.run("ovs-vswitchd", "--enable-dummy", *opts,
                      wrapper=self.wrapper)
+        elif self.wrapper:
+            self._start_foreground(opts)
         else:
             self.run("ovs-vswitchd", *opts, wrapper=self.wrapper,
                      env=dict(self.env, **self.vswitchd_env), cpus=self.cpus)
         self.pid = self._pid("ovs-vswitchd")
         self.vswitchd = Unixctl(os.path.join(
             self.dir, "ovs-vswitchd.%d.ctl" % self.pid))
+
+    def _start_foreground(self, opts):
+        """ovs-vswitchd with DPDK under the wrapper (callgrind), not
+        detached: callgrind_control finds the wrapper's process only when
+        it did not fork."""
+        path = os.path.join(self.tree, "vswitchd", "ovs-vswitchd")
+        cpus = self.cpus
+        with open(os.path.join(self.dir, "wrapper.log"), "w") as log:
+            self.foreground = subprocess.Popen(
+                self.wrapper + [path] + [o for o in opts if o != "--detach"],
+                env=dict(self.env, **self.vswitchd_env), cwd=self.dir,
+                stdout=log, stderr=subprocess.STDOUT,
+                preexec_fn=(lambda: os.sched_setaffinity(0, cpus))
+                if cpus else None)
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            try:
+                pid = self._pid("ovs-vswitchd")
+                if os.path.exists(os.path.join(
+                        self.dir, "ovs-vswitchd.%d.ctl" % pid)):
+                    return
+            except (OSError, ValueError):
+                pass
+            if self.foreground.poll() is not None:
+                die("ovs-vswitchd under %s exited: see %s"
+                    % (self.wrapper[0], self.log_tail()))
+            if time.monotonic() > deadline:
+                die("ovs-vswitchd under %s did not start" % self.wrapper[0])
+            time.sleep(0.2)
 
     def add_bridge(self, out_type="dummy"):
         """br0 with dummy-pmd ports p1 to p<N_IN> that forward to p0, of
@@ -252,6 +284,8 @@ class Sandbox:
                 os.kill(pid, 9)
             except OSError:
                 pass
+        if self.foreground:
+            self.foreground.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -621,7 +655,8 @@ def write_pcap(path, n_flows, min_packets=32):
                 f.write(bytes(8) + len(pkt).to_bytes(4, "little") * 2 + pkt)
 
 
-def dpdk_sandbox(tree, p, offload, emulated, extra=None, emu_env=None):
+def dpdk_sandbox(tree, p, offload, emulated, extra=None, emu_env=None,
+                 wrapper=()):
     """A sandbox with DPDK initialized and br0 (userspace datapath) with
     the output port pout (net_null); the input port comes later
     (dpdk_add_input()).  'emulated': the DPDK devices whose rte_flow the
@@ -634,7 +669,7 @@ def dpdk_sandbox(tree, p, offload, emulated, extra=None, emu_env=None):
     # offload, handler and revalidator threads take their CPU time from the
     # PMD thread whenever core 0 is busy, and the figures measure the
     # scheduler.
-    sb = Sandbox(tree, cfg, dpdk_env=dict({
+    sb = Sandbox(tree, cfg, wrapper, dpdk_env=dict({
         "LD_PRELOAD": p.emu_lib,
         "RTE_FLOW_EMU_PORTS": ",".join(emulated)}, **(emu_env or {})),
         cpus={DPDK_MAIN_CORE})
@@ -715,15 +750,7 @@ def wl_dpdk_forward(tree, p):
             sb = dpdk_sandbox(tree, p, mode != "off", emulated)
             try:
                 dpdk_add_input(sb, p.pcaps[k], loop=True)
-                kind = {"partial": "partial", "full": "yes"}.get(mode)
-                deadline = time.monotonic() + TIMEOUT
-                while (dp_flows(sb, "netdev@ovs-netdev") != k
-                       or (kind and n_offloaded(sb, kind) != k)):
-                    if time.monotonic() > deadline:
-                        die("%s, K=%d: %d flows, %d offloaded"
-                            % (mode, k, dp_flows(sb, "netdev@ovs-netdev"),
-                               n_offloaded(sb, kind) if kind else 0))
-                    time.sleep(0.05)
+                dpdk_wait_flows(sb, mode, k)
                 time.sleep(0.5)
                 st0 = pmd_stats(sb)
                 tx0, t0 = pout_tx(sb), time.monotonic()
@@ -747,6 +774,128 @@ def wl_dpdk_forward(tree, p):
             out["dpdk_%s_k%d_cpp" % (mode, k)] = cycles / sent
             out["dpdk_%s_k%d_pps" % (mode, k)] = sent / (t1 - t0)
     return out
+
+
+def dpdk_wait_flows(sb, mode, k):
+    """Waits until the datapath has the K flows, offloaded as 'mode' says
+    (partial: marks, full: in "hardware")."""
+    kind = {"partial": "partial", "full": "yes"}.get(mode)
+    deadline = time.monotonic() + TIMEOUT
+    while (dp_flows(sb, "netdev@ovs-netdev") != k
+           or (kind and n_offloaded(sb, kind) != k)):
+        if time.monotonic() > deadline:
+            die("%s, K=%d: %d flows, %d offloaded"
+                % (mode, k, dp_flows(sb, "netdev@ovs-netdev"),
+                   n_offloaded(sb, kind) if kind else 0))
+        time.sleep(0.05)
+
+
+def wl_dpdk_ir(tree, p):
+    """For offload off and marks, K = 1 and 1,000: instructions per packet
+    that the PMD thread executes in dp_netdev_input__() (from the received
+    burst to the output actions, the provider's post-processing included),
+    counted by callgrind over p.dpdk_ir_seconds once the K flows are in
+    place.  Unlike the cycles, the count does not depend on the machine's
+    load.  The packets are counted by callgrind too, in the same interval:
+    the calls of a function that both builds call once per packet in that
+    mode (DPDK_IR_PER_PACKET).  pmd-stats-show's count over the interval
+    between the commands that zero and dump callgrind's counters differs
+    from it by up to 1% and only checks it."""
+    out = {}
+    for mode in ("off", "partial"):
+        for k in DPDK_KS:
+            outdir = tempfile.mkdtemp(prefix="ovs-bench-cg.")
+            # --fair-sched: the PMD thread polls without pause; without it,
+            # valgrind's lock lets the main thread wait minutes for a port.
+            wrapper = ["valgrind", "--tool=callgrind", "--fair-sched=yes",
+                       "--toggle-collect=dp_netdev_input__",
+                       "--dump-instr=no",
+                       "--callgrind-out-file=%s/callgrind.out" % outdir]
+            try:
+                sb = dpdk_sandbox(tree, p, mode != "off", ["net_pcap0"],
+                                  {"per-port-memory": "true"}, None,
+                                  wrapper)
+                try:
+                    dpdk_add_input(sb, p.pcaps[k], loop=True)
+                    dpdk_wait_flows(sb, mode, k)
+                    time.sleep(1)
+                    callgrind_control(sb, "-z")
+                    st0 = pmd_stats(sb)
+                    time.sleep(p.dpdk_ir_seconds)
+                    st1 = pmd_stats(sb)
+                    callgrind_control(sb, "-d")
+                    path = outdir + "/callgrind.out.1"
+                    ir = callgrind_dump_total(path)
+                    n = callgrind_calls(path, DPDK_IR_PER_PACKET[mode])
+                finally:
+                    sb.stop()
+            finally:
+                shutil.rmtree(outdir, ignore_errors=True)
+            received = st1["packets received"] - st0["packets received"]
+            phwol = st1.get("phwol hits", 0) - st0.get("phwol hits", 0)
+            if received <= 0 or abs(n - received) > received * 0.05:
+                die("%s, K=%d, callgrind: %d calls of %s, %d packets "
+                    "received" % (mode, k, n, DPDK_IR_PER_PACKET[mode],
+                                  received))
+            if mode == "partial" and phwol < received * 0.99:
+                die("%s, K=%d, callgrind: %d of %d packets on the mark path"
+                    % (mode, k, phwol, received))
+            out["dpdk_ir_%s_k%d" % (mode, k)] = ir / n
+    return out
+
+
+# A function that dp_netdev_input__() calls once per received packet, in
+# both builds: on the mark path the flow is known and only the TCP flags
+# are parsed; with offload off every packet's miniflow is extracted (the
+# flows match the source MAC, so the simple match does not apply).
+DPDK_IR_PER_PACKET = {"partial": "parse_tcp_flags",
+                      "off": "miniflow_extract"}
+
+
+def callgrind_calls(path, name):
+    """The calls of function 'name' that callgrind output 'path' records
+    (the sum of the 'calls=' lines under a 'cfn' that names it, directly or
+    by its compressed id)."""
+    names = {}
+    current = None
+    total = 0
+    with open(path) as f:
+        for line in f:
+            if line.startswith(("fn=", "cfn=")):
+                key, _, value = line.rstrip("\n").partition("=")
+                m = re.match(r"\((\d+)\)(?: (.*))?$", value)
+                if m and m.group(2) is not None:
+                    names[m.group(1)] = m.group(2)
+                if key == "cfn":
+                    current = names.get(m.group(1)) if m else value
+            elif line.startswith("calls=") and current == name:
+                total += int(line[6:].split()[0])
+    return total
+
+
+def callgrind_control(sb, option):
+    res = subprocess.run(["callgrind_control", option, str(sb.pid)],
+                         capture_output=True, text=True)
+    if res.returncode or "OK" not in res.stdout:
+        die("callgrind_control %s %d: %s%s" % (option, sb.pid, res.stdout,
+                                                res.stderr))
+
+
+def callgrind_dump_total(path):
+    """The instruction count of a dump that callgrind_control -d asked
+    for: written by the PMD thread's next scheduling point."""
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        try:
+            with open(path) as f:
+                m = re.search(r"^totals:\s*(\d+)", f.read(), re.M)
+            if m:
+                return int(m.group(1))
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            die("no callgrind totals in " + path)
+        time.sleep(0.2)
 
 
 def wl_dpdk_insert(tree, p):
@@ -880,6 +1029,14 @@ METRICS = [
      "PMD cycles / packets out (net_pcap->net_null)", "lower"),
     ("dpdk_full_k1000_pps", "  packets/s", "pkt/s",
      "packets out per second, one PMD", "higher"),
+    ("dpdk_ir_off_k1", "DPDK K=1, off, instr.", "instr/pkt",
+     "callgrind, dp_netdev_input__", "lower"),
+    ("dpdk_ir_partial_k1", "DPDK K=1, marks, instr.", "instr/pkt",
+     "callgrind, dp_netdev_input__", "lower"),
+    ("dpdk_ir_off_k1000", "DPDK K=1000, off, instr.", "instr/pkt",
+     "callgrind, dp_netdev_input__", "lower"),
+    ("dpdk_ir_partial_k1000", "DPDK K=1000, marks, instr.", "instr/pkt",
+     "callgrind, dp_netdev_input__", "lower"),
     ("dpdk_insert_t1_rate", "DPDK insertion, 1 thread", "flows/s",
      "first offload request to N inserted", "higher"),
     ("dpdk_insert_t1_dp", "  datapath flows/s (upcalls)", "flows/s",
@@ -903,10 +1060,12 @@ METRICS = [
 SIZES = {
     False: dict(rounds=5, flows=20000, packets=300000, churn_flows=1000,
                 churn_seconds=10, limit_ops=1000000, ir_packets=20000,
-                ir_rounds=2, dpdk_seconds=5, insert_flows=20000),
+                ir_rounds=2, dpdk_seconds=5, insert_flows=20000,
+                dpdk_ir_seconds=20),
     True: dict(rounds=5, flows=2000, packets=30000, churn_flows=500,
                churn_seconds=3, limit_ops=200000, ir_packets=2000,
-               ir_rounds=1, dpdk_seconds=1, insert_flows=5000),
+               ir_rounds=1, dpdk_seconds=1, insert_flows=5000,
+               dpdk_ir_seconds=5),
 }
 
 
@@ -925,6 +1084,8 @@ def run_round(build, tree, p, round_no):
     if p.dpdk:
         steps += [("dpdk-forward", lambda: wl_dpdk_forward(tree, p)),
                   ("dpdk-insert", lambda: wl_dpdk_insert(tree, p))]
+        if round_no < p.ir_rounds:
+            steps.append(("dpdk-instr", lambda: wl_dpdk_ir(tree, p)))
     if build == "patched" and not p.only_dpdk:
         steps.append(("full-offload", lambda: wl_full(tree, p)))
         steps.append(("limit", lambda: wl_limit(tree, p)))
@@ -963,9 +1124,11 @@ def summarize(raw, p, machine):
                  % (p.flows, p.fwd_flows, p.packets, p.churn_flows,
                     p.churn_seconds, p.limit_ops, p.ir_packets, p.ir_rounds))
     if p.dpdk:
-        lines.append("DPDK: K=%s flows over %gs, insertion of N=%d flows"
+        lines.append("DPDK: K=%s flows over %gs, insertion of N=%d flows, "
+                     "callgrind over %gs in %d round(s)"
                      % (" and ".join(str(k) for k in DPDK_KS),
-                        p.dpdk_seconds, p.insert_flows))
+                        p.dpdk_seconds, p.insert_flows, p.dpdk_ir_seconds,
+                        min(p.ir_rounds, p.rounds)))
     lines.append("")
     hdr = ("%-31s %-10s %10s %10s %8s  %-19s %-19s"
            % ("workload", "unit", "base", "patched", "ratio",
@@ -1098,7 +1261,8 @@ def main():
                               ("flows", "fwd_flows", "packets",
                                "churn_flows", "churn_seconds", "limit_ops",
                                "ir_packets", "ir_rounds", "dpdk",
-                               "dpdk_seconds", "insert_flows")},
+                               "dpdk_seconds", "insert_flows",
+                               "dpdk_ir_seconds")},
                    "raw": raw, "summary": rows}, f, indent=1)
     with open(os.path.join(p.out, "results.csv"), "w", newline="") as f:
         w = csv.writer(f)
