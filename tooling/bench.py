@@ -19,6 +19,7 @@ import re
 import shutil
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -902,24 +903,58 @@ def callgrind_total(path):
         time.sleep(0.2)
 
 
+def read_latencies(path, n_flows):
+    """Per flow, microseconds from net_pcap's read of its packet to the
+    creation of its rte_flow rule, as bench-latency.so noted them."""
+    with open(path, "rb") as f:
+        data = f.read()
+    slots = [struct.unpack_from("=QQ", data, 16 * i) for i in range(n_flows)]
+    missing = [i for i, (rx, rule) in enumerate(slots) if not rx or not rule]
+    if missing:
+        die("bench-latency.so: %d of %d flows without both moments "
+            "(first: flow %d, %s)" % (len(missing), n_flows, missing[0],
+                                      slots[missing[0]]))
+    late = [i for i, (rx, rule) in enumerate(slots) if rule < rx]
+    if late:
+        die("bench-latency.so: flow %d's rule before its packet" % late[0])
+    return [(rule - rx) / 1000 for rx, rule in slots]
+
+
+def percentile(values, q):
+    """The nearest-rank q-th percentile of 'values'."""
+    ordered = sorted(values)
+    return ordered[max(0, -(-len(ordered) * q // 100) - 1)]
+
+
 def wl_dpdk_insert(tree, p):
     """N flows, one packet each, read once (infinite_rx=0): flows offloaded
     per second from the first offload request until all N are inserted
     (both ports emulated: full offload, one rte_flow rule per flow), for
     1 and 2 offload threads; the mean and standard deviation of the
-    offload latency that dpctl/offload-stats-show reports.  The emulator
+    offload latency that dpctl/offload-stats-show reports (neither build
+    has percentiles); per flow, from the read of its packet to the
+    creation of its rte_flow rule (bench-latency.so, preloaded into both
+    builds), the mean and the 99th percentile.  The emulator
     does not apply its rules to the received packets (RTE_FLOW_EMU_RX=off):
     its one-by-one lookup in the PMD thread would make each upcall the
     slower the more rules are in place, and the run measure it."""
     out = {}
+    lat_file = os.path.join(os.path.abspath(p.out),
+                            "dpdk-insert-latency.bin")
     for threads in (1, 2):
+        with open(lat_file, "wb") as f:
+            f.truncate(16 * p.insert_flows)
         # No PMD thread until the input port is in place: one that polled
         # it at once would receive the packets, read only once, before
         # ofproto knows the port, and lose their upcalls.
         sb = dpdk_sandbox(tree, p, True, ["net_pcap0", "net_null0"],
                           {"n-offload-threads": str(threads),
                            "pmd-cpu-mask": "0x0"},
-                          {"RTE_FLOW_EMU_RX": "off"})
+                          {"RTE_FLOW_EMU_RX": "off",
+                           "LD_PRELOAD": "%s %s" % (p.latency_lib,
+                                                    p.emu_lib),
+                           "OVS_BENCH_LATENCY_FILE": lat_file,
+                           "OVS_BENCH_LATENCY_FLOWS": str(p.insert_flows)})
         try:
             # The revalidators start with a limit of 10,000 datapath flows
             # and raise it as they see dumps go fast: an upcall beyond it
@@ -965,6 +1000,8 @@ def wl_dpdk_insert(tree, p):
             dp_done = dp_done or time.monotonic()
         finally:
             sb.stop()
+        lats = read_latencies(lat_file, p.insert_flows)
+        os.unlink(lat_file)
         # The PMD thread makes the offload requests as it handles the
         # upcalls: the insertion rate is at most the upcall rate, shown
         # next to it.
@@ -973,6 +1010,8 @@ def wl_dpdk_insert(tree, p):
                                                / max(dp_done - first, 1e-3))
         out["dpdk_insert_t%d_lat" % threads] = lat
         out["dpdk_insert_t%d_sd" % threads] = sd
+        out["dpdk_insert_t%d_rule_mean" % threads] = statistics.mean(lats)
+        out["dpdk_insert_t%d_rule_p99" % threads] = percentile(lats, 99)
     return out
 
 
@@ -1049,6 +1088,10 @@ METRICS = [
      "dpctl/offload-stats-show", "lower"),
     ("dpdk_insert_t1_sd", "  latency, stddev", "us",
      "dpctl/offload-stats-show", "lower"),
+    ("dpdk_insert_t1_rule_mean", "  packet to rule, mean", "us",
+     "net_pcap read to rte_flow_create, per flow", "lower"),
+    ("dpdk_insert_t1_rule_p99", "  packet to rule, p99", "us",
+     "net_pcap read to rte_flow_create, per flow", "lower"),
     ("dpdk_insert_t2_rate", "DPDK insertion, 2 threads", "flows/s",
      "first offload request to N inserted", "higher"),
     ("dpdk_insert_t2_dp", "  datapath flows/s (upcalls)", "flows/s",
@@ -1057,6 +1100,10 @@ METRICS = [
      "dpctl/offload-stats-show", "lower"),
     ("dpdk_insert_t2_sd", "  latency, stddev", "us",
      "dpctl/offload-stats-show", "lower"),
+    ("dpdk_insert_t2_rule_mean", "  packet to rule, mean", "us",
+     "net_pcap read to rte_flow_create, per flow", "lower"),
+    ("dpdk_insert_t2_rule_p99", "  packet to rule, p99", "us",
+     "net_pcap read to rte_flow_create, per flow", "lower"),
 ]
 
 
@@ -1218,6 +1265,8 @@ def main():
                     help="also the DPDK workloads (root, hugepages)")
     ap.add_argument("--only-dpdk", action="store_true",
                     help="only the DPDK workloads")
+    ap.add_argument("--latency-lib",
+                    help="bench-latency.so, for the DPDK insertion workload")
     p = ap.parse_args()
     p.dpdk = p.dpdk or p.only_dpdk
 
@@ -1234,6 +1283,9 @@ def main():
                                  "librte-flow-emu.so")
         if not os.path.exists(p.emu_lib):
             ap.error("%s is missing" % p.emu_lib)
+        if not p.latency_lib or not os.path.exists(p.latency_lib):
+            ap.error("the DPDK workloads need --latency-lib")
+        p.latency_lib = os.path.abspath(p.latency_lib)
         p.pcaps = {}
         for k in DPDK_KS:
             p.pcaps[k] = os.path.join(os.path.abspath(p.out),

@@ -30,8 +30,17 @@ command -v valgrind >/dev/null || die "valgrind is missing: run 'make deps'"
 # out), and the rte_flow emulator of the patched tree, preloaded into both
 # builds.
 dpdk=
+latency_lib=
 if [ "$(id -u)" = 0 ] && [ -z "${BENCH_NO_DPDK:-}" ]; then
     "$TOOLING/build.sh" "$TREE" tests/librte-flow-emu.so
+    # Notes when each flow's packet arrives and its rte_flow rule is made.
+    mkdir -p "$BUILD/bench"
+    # shellcheck disable=SC2046
+    gcc -O2 -g -Wall -Wextra -Werror -shared -fPIC \
+        $(pkg-config --cflags libdpdk) \
+        -Wl,--version-script="$TOOLING/bench-latency.map" \
+        -o "$BUILD/bench/bench-latency.so" "$TOOLING/bench-latency.c" -ldl
+    latency_lib="--latency-lib $BUILD/bench/bench-latency.so"
     trap hugepages_restore EXIT
     hugepages_reserve "${HUGEPAGES:-1024}"
     dpdk=--dpdk
@@ -40,5 +49,5 @@ else
 fi
 
 # shellcheck disable=SC2086
-/usr/bin/python3 "$TOOLING/bench.py" $quick $dpdk ${BENCH_ARGS:-} \
+/usr/bin/python3 "$TOOLING/bench.py" $quick $dpdk $latency_lib ${BENCH_ARGS:-} \
     --base "$BASE_TREE" --patched "$TREE" --out "$BUILD/bench"
