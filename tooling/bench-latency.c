@@ -9,12 +9,14 @@
  *     PMD's receive burst: librte_net_pcap calls libpcap);
  *   - when the offload thread creates the flow's first rte_flow rule
  *     (rte_flow_create() returning a rule whose ETH item matches the
- *     source MAC exactly).
+ *     source MAC exactly, with an explicit mask, as Open vSwitch always
+ *     gives; a rule re-created later, on a flow's modification, is not
+ *     noted).
  *
  * Both go, as CLOCK_MONOTONIC nanoseconds, into a file that bench.py
  * creates and reads (OVS_BENCH_LATENCY_FILE, OVS_BENCH_LATENCY_FLOWS
  * slots of two uint64_t, zero until noted), mapped shared, so that
- * nothing but two clock reads is added per packet and per rule.
+ * nothing but a clock read (vDSO) is added per packet and per rule.
  *
  * dpctl/offload-stats-show reports a mean and a standard deviation of the
  * offload latency only, in both builds; a uprobe on the line that
@@ -113,15 +115,17 @@ static void
 resolve_pcap_next_ex(void)
 {
     void *lib = dlopen("libpcap.so.0.8", RTLD_LAZY | RTLD_NOLOAD);
+    void *sym = lib ? dlsym(lib, "pcap_next_ex") : NULL;
 
-    if (lib) {
-        real_pcap_next_ex = dlsym(lib, "pcap_next_ex");
-    }
-    if (!real_pcap_next_ex) {
+    if (!sym) {
+        const char *err = dlerror();
+
         fprintf(stderr, "bench-latency.so: no pcap_next_ex() in "
-                "libpcap.so.0.8: %s\n", dlerror());
+                "libpcap.so.0.8 (Debian's soname): %s\n",
+                err ? err : "library not loaded");
         abort();
     }
+    __atomic_store_n(&real_pcap_next_ex, sym, __ATOMIC_RELEASE);
 }
 
 int
@@ -130,7 +134,7 @@ pcap_next_ex(void *p, void **header, const unsigned char **data)
     uint32_t idx;
     int ret;
 
-    if (!real_pcap_next_ex) {
+    if (!__atomic_load_n(&real_pcap_next_ex, __ATOMIC_ACQUIRE)) {
         resolve_pcap_next_ex();
     }
     ret = real_pcap_next_ex(p, header, data);
