@@ -998,10 +998,15 @@ def wl_dpdk_insert(tree, p):
                 die("%d of %d flows fully offloaded" % (full,
                                                         p.insert_flows))
             dp_done = dp_done or time.monotonic()
-        finally:
+        except BaseException:
             sb.stop()
-        lats = read_latencies(lat_file, p.insert_flows)
-        os.unlink(lat_file)
+            os.unlink(lat_file)
+            raise
+        sb.stop()
+        try:
+            lats = read_latencies(lat_file, p.insert_flows)
+        finally:
+            os.unlink(lat_file)
         # The PMD thread makes the offload requests as it handles the
         # upcalls: the insertion rate is at most the upcall rate, shown
         # next to it.
